@@ -6,8 +6,30 @@ decompositions, and spatial autocorrelation (Moran's I, LISA) to probe
 spillover and siphoning.
 """
 
+from geoagglom.area import land_area
+from geoagglom.boundaries import (
+    GeometryRepairWarning,
+    list_layers,
+    load_grouping,
+    load_layer,
+    read_boundaries,
+)
 from geoagglom.errors import GeoagglomError, InputError
+from geoagglom.matching import MatchError, MatchResult, match_units
 
 __version__ = "0.1.0"
 
-__all__ = ["GeoagglomError", "InputError", "__version__"]
+__all__ = [
+    "GeoagglomError",
+    "GeometryRepairWarning",
+    "InputError",
+    "MatchError",
+    "MatchResult",
+    "__version__",
+    "land_area",
+    "list_layers",
+    "load_grouping",
+    "load_layer",
+    "match_units",
+    "read_boundaries",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from geoagglom.cli import main
+
+sys.exit(main())

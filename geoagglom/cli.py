@@ -1,0 +1,83 @@
+"""The ``geoagglom`` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from geoagglom.area import METHODS, land_area
+from geoagglom.boundaries import list_layers, resolve_layer
+from geoagglom.errors import GeoagglomError
+
+
+def _areas(args):
+    layer = resolve_layer(args.layer, id=args.id)
+    names = [c for c in ("name_zh", "name_en") if c in layer.columns]
+    table = layer[names].copy()
+    table["area_km2"] = land_area(layer, method=args.method)
+    table = table.reset_index()
+    if args.output:
+        write_csv_atomic(table, args.output)
+        print(f"wrote {len(table)} areas ({args.method}, km²) to {args.output}")
+    else:
+        with pd.option_context("display.max_rows", None, "display.width", 120):
+            print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+        print(f"\n{len(table)} units, total {table['area_km2'].sum():,.2f} km² ({args.method})")
+
+
+def _layers(_args):
+    with pd.option_context("display.max_colwidth", 90, "display.width", 160):
+        print(list_layers().to_string(index=False))
+
+
+def write_csv_atomic(frame, path):
+    """Write a CSV through a temporary file in the same folder, so no partial file is left."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            frame.to_csv(f, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="geoagglom",
+        description="Spatial analysis of financial agglomeration.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    areas = sub.add_parser("areas", help="land area (km²) of every unit of a layer or file")
+    areas.add_argument("layer", help="a bundled layer name (see 'geoagglom layers') or a file")
+    areas.add_argument("--id", help="the id column of a boundary file")
+    areas.add_argument("--method", choices=METHODS, default="geodesic")
+    areas.add_argument("-o", "--output", help="write a CSV here instead of printing")
+    areas.set_defaults(run=_areas)
+
+    layers = sub.add_parser("layers", help="list the bundled layers and groupings")
+    layers.set_defaults(run=_layers)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``geoagglom`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except GeoagglomError as err:
+        print(f"geoagglom: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
