@@ -156,7 +156,8 @@ def read_boundaries(path, id, *, layer=None, crs=None, area_method="geodesic"):
     Parameters
     ----------
     path : str or pathlib.Path
-        Any vector file pyogrio reads: Shapefile, GeoPackage, GeoJSON, GeoParquet, ….
+        Any vector file pyogrio reads (Shapefile, GeoPackage, GeoJSON, FlatGeobuf, …)
+        or a GeoParquet file (``.parquet``, read with pyarrow).
     id : str
         Column holding each unit's unique id (e.g. an adcode or a name).
     layer : str or int, optional
@@ -184,7 +185,10 @@ def read_boundaries(path, id, *, layer=None, crs=None, area_method="geodesic"):
     if not path.exists():
         raise InputError(f"Boundary file not found: {path}")
     try:
-        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            gdf = gpd.read_parquet(path)
+        else:
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as err:  # pyogrio's errors name the driver problem; keep them
         raise InputError(f"Could not read {path} as a vector file: {err}") from err
     if crs is not None:
