@@ -252,13 +252,13 @@ class _LayerIndex:
     def __init__(self, layer, names):
         self.layer = layer
         self.ids = {_clean_key(i): i for i in layer.index}
-        self.by_zh, self.by_latin = {}, {}
+        self.by_zh, self.by_zh_short, self.by_latin = {}, {}, {}
         self.labels = {}
         for col in names:
             for unit, name in layer[col].dropna().items():
                 if is_chinese(name):
-                    for key in {str(name).strip(), short_name_zh(name)}:
-                        self.by_zh.setdefault(key, set()).add(unit)
+                    self.by_zh.setdefault(str(name).strip(), set()).add(unit)
+                    self.by_zh_short.setdefault(short_name_zh(name), set()).add(unit)
                 else:
                     self.by_latin.setdefault(latin_key(name), set()).add(unit)
                 self.labels.setdefault(unit, str(name))
@@ -309,11 +309,9 @@ class _LayerIndex:
         if key in self.ids:
             return {self.ids[key]}, "id"
         if is_chinese(key):
-            for candidate in (key, short_name_zh(key)):
-                if candidate in self.by_zh:
-                    how = "Chinese name" if candidate == key else "Chinese short name"
-                    return set(self.by_zh[candidate]), how
-            return set(), None
+            if key in self.by_zh:
+                return set(self.by_zh[key]), "Chinese name"
+            return set(self.by_zh_short.get(short_name_zh(key), ())), "Chinese short name"
         latin = latin_key(key)
         return set(self.by_latin.get(latin, ())), "English/pinyin name"
 
