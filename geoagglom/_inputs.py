@@ -42,7 +42,9 @@ def resolve_ids(data, ids, n):
         return pd.Index(column(data, ids, "unit id"))
     labels = pd.Index(np.asarray(ids))
     if len(labels) != n:
-        raise InputError(f"ids has {len(labels)} labels but there are {n} units; give one per unit.")
+        raise InputError(
+            f"ids has {len(labels)} labels but there are {n} units; give one per unit."
+        )
     return labels
 
 

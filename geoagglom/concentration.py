@@ -188,6 +188,11 @@ def _total(value, table_sum, name):
         raise InputError(f"{name} must be a number, got {value!r}.") from None
     if not math.isfinite(value) or value < 0:
         raise InputError(f"{name} must be a finite non-negative number, got {value!r}.")
+    if value == 0:
+        raise InputError(
+            f"{name} is zero; the region's total must be positive (leave it out to use the "
+            "table's sum)."
+        )
     if value < table_sum * (1 - _TOTAL_RTOL):
         raise InputError(
             f"{name} = {value!r} is smaller than the sum over the units in the table "

@@ -61,17 +61,21 @@ class DecompositionError(GeoagglomError, ArithmeticError):
 # --------------------------------------------------------------------------- kernels
 
 
-def _phi(d):
-    """φ(1 + d) = (1+d) ln(1+d) − d, for d >= −1 (φ = 1 at d = −1, i.e. y = 0)."""
-    d = np.asarray(d, dtype=float)
+def _phi(d, r):
+    """φ(r) = r ln r − r + 1 (φ(0) = 1), given both d = r − 1 and r.
+
+    Near r = 1 the series in ``d`` (formed from deviations, so exact to the
+    last digit) avoids cancellation; elsewhere ``r`` itself is used, so that a
+    value far below the mean keeps its digits in the logarithm.
+    """
+    d, r = np.atleast_1d(np.asarray(d, dtype=float)), np.atleast_1d(np.asarray(r, dtype=float))
     out = np.empty_like(d)
     small = np.abs(d) < _SERIES_CUTOFF
     big = ~small
-    db = d[big]
-    r = 1.0 + db
+    rb = r[big]
     with np.errstate(divide="ignore", invalid="ignore"):
-        rlnr = r * np.log1p(db)  # NaN at y = 0 (0 · −inf), replaced by the limit below
-    out[big] = np.where(db <= -1.0, 1.0, rlnr - db)
+        rlnr = rb * np.log(rb)  # NaN at r = 0 (0 · −inf), replaced by the limit below
+    out[big] = np.where(rb <= 0.0, 1.0, rlnr - rb + 1.0)
     # (1+d)ln(1+d) − d = Σ_{k>=2} (−1)^k d^k / (k(k−1)); Horner in d from k = 2.
     ds = d[small]
     acc = np.zeros_like(ds)
@@ -81,13 +85,13 @@ def _phi(d):
     return out
 
 
-def _psi(d):
-    """ψ(1 + d) = d − ln(1+d), for d > −1."""
-    d = np.asarray(d, dtype=float)
+def _psi(d, r):
+    """ψ(r) = r − 1 − ln r for r > 0, given both d = r − 1 and r (see :func:`_phi`)."""
+    d, r = np.atleast_1d(np.asarray(d, dtype=float)), np.atleast_1d(np.asarray(r, dtype=float))
     out = np.empty_like(d)
     small = np.abs(d) < _SERIES_CUTOFF
     big = ~small
-    out[big] = d[big] - np.log1p(d[big])
+    out[big] = r[big] - 1.0 - np.log(r[big])
     # d − ln(1+d) = Σ_{k>=2} (−1)^k d^k / k.
     ds = d[small]
     acc = np.zeros_like(ds)
@@ -104,7 +108,7 @@ def _wmean(y, w):
 def _theil_terms(y, w, mu, kind):
     """Σ (w_i/W) φ or ψ of y_i/mu, with r − 1 formed from y_i − mu."""
     d = (y - mu) / mu
-    f = _phi(d) if kind == "T" else _psi(d)
+    f = _phi(d, y / mu) if kind == "T" else _psi(d, y / mu)
     return float(np.sum(w * f) / math.fsum(w))
 
 
@@ -131,7 +135,9 @@ def _abs_diff_sum(y, w):
     ys, ws = y[order], w[order]
     before = np.cumsum(ws) - ws
     c = _wmean(ys, ws)
-    return 2.0 * float(np.sum(ws * (ys - c) * (2.0 * before + ws - ws.sum())))
+    total = 2.0 * float(np.sum(ws * (ys - c) * (2.0 * before + ws - ws.sum())))
+    # Non-negative by construction; with equal values rounding can leave ±1e-30.
+    return max(total, 0.0)
 
 
 def _positive_cross_sum(a, wa, b, wb, chunk_cells=1_000_000):
@@ -277,17 +283,18 @@ class TheilIndex:
             # The group mean's deviation from the overall mean, formed from the
             # unit deviations so that nearly equal group means keep their digits.
             dk = math.fsum(wk * (y[member] - mu)) / Wk / mu
-            sk = pk * (1.0 + dk)
             muk = _wmean(yk, wk)
+            rk = muk / mu
+            sk = pk * rk
             index = _theil_terms(yk, wk, muk, kind) if muk > 0 else math.nan
             if kind == "T":
                 within_k = sk * index if sk > 0 else 0.0
-                between_k = sk * math.log1p(dk) if sk > 0 else 0.0
-                between_parts.append(pk * float(_phi(np.array([dk]))[0]))
+                between_k = sk * math.log(rk) if sk > 0 else 0.0
+                between_parts.append(pk * float(_phi(dk, rk)[0]))
             else:
                 within_k = pk * index
-                between_k = -pk * math.log1p(dk)
-                between_parts.append(pk * float(_psi(np.array([dk]))[0]))
+                between_k = -pk * math.log(rk)
+                between_parts.append(pk * float(_psi(dk, rk)[0]))
             within_parts.append(within_k)
             rows.append(
                 {
@@ -335,8 +342,8 @@ class TheilIndex:
         Qk = np.stack([(w * y)[:, codes == k].sum(axis=1) for k in range(K)], axis=1)
         W = Wk.sum(axis=1, keepdims=True)
         mu = Qk.sum(axis=1, keepdims=True) / W
-        d = Qk / Wk / mu - 1.0
-        f = _phi(d) if self.kind == "T" else _psi(d)
+        r = Qk / Wk / mu
+        f = _phi(r - 1.0, r) if self.kind == "T" else _psi(r - 1.0, r)
         return np.sum(Wk / W * f, axis=1)
 
     def _simulate(self, permutations, seed):
@@ -532,7 +539,7 @@ class GiniIndex:
         # Group means as deviations from the overall mean (see _decompose of Theil).
         dev = np.array([math.fsum(w[m] * (y[m] - mu)) / Wk[k] for k, m in enumerate(members)])
         muk = np.array([_wmean(y[m], w[m]) for m in members])
-        sk = pk * (1.0 + dev / mu)
+        sk = pk * muk / mu
         rows = []
         within_parts = []
         for k, m in enumerate(members):
@@ -684,4 +691,3 @@ def gini(y, weights=None, groups=None, *, correction=False, data=None, ids=None)
     """
     y, w, g, ids = _prepare(y, weights, groups, data, ids, what="value", allow_zero=True)
     return GiniIndex(y, w, g, ids, correction)
-
