@@ -121,8 +121,8 @@ def unit_labels(ids, n):
 
 def check_values(values, ids, what, *, allow_zero=True, zero_reason=""):
     """Reject NaN/inf, negative values and (optionally) zeros, naming the units."""
+    noun = "positions" if ids is None else "units"
     ids = unit_labels(ids, len(values))
-    noun = "units" if not isinstance(ids, pd.RangeIndex) else "positions"
     bad = ~np.isfinite(values)
     if bad.any():
         raise InputError(
@@ -146,8 +146,8 @@ def check_values(values, ids, what, *, allow_zero=True, zero_reason=""):
 
 def check_weights(weights, ids, what="weight"):
     """Weights must be finite and strictly positive."""
+    noun = "positions" if ids is None else "units"
     ids = unit_labels(ids, len(weights))
-    noun = "units" if not isinstance(ids, pd.RangeIndex) else "positions"
     bad = ~np.isfinite(weights) | (weights <= 0)
     if bad.any():
         raise InputError(
@@ -158,8 +158,8 @@ def check_weights(weights, ids, what="weight"):
 
 def check_group_labels(groups, ids, what="group"):
     """Every unit needs a group label."""
+    noun = "positions" if ids is None else "units"
     ids = unit_labels(ids, len(groups))
-    noun = "units" if not isinstance(ids, pd.RangeIndex) else "positions"
     bad = pd.isna(pd.Series(groups)).to_numpy()
     if bad.any():
         raise InputError(

@@ -161,7 +161,7 @@ def financial_entropy(
     labels = _inputs.resolve_ids(data, ids, n)
     q, q_index = _quantity(data, quantity, labels)
     if labels is None:
-        labels = q_index if q_index is not None else pd.RangeIndex(n)
+        labels = q_index  # None for plain arrays: messages then name positions
     s, s_index = _area(data, area, n)
     s = _inputs.align(s, s_index, q_index if data is None else None, "area")
     _inputs.check_values(
@@ -177,7 +177,7 @@ def financial_entropy(
             "The total financial quantity is zero, so the mean density D/S is zero and "
             "every beta is undefined. Check the quantity column and the year."
         )
-    index = pd.Index(labels)
+    index = pd.Index(labels) if labels is not None else pd.RangeIndex(n)
     return FinancialEntropy(pd.Series(q, index=index), pd.Series(s, index=index), D, S)
 
 

@@ -232,5 +232,7 @@ def test_error_lq_zero_unit_and_zero_industry():
 
 def test_error_lq_unit_total_below_sum():
     t = pd.DataFrame({"fin": [5.0, 1.0], "total": [4.0, 40.0]}, index=["x", "y"])
-    with pytest.raises(InputError, match="smaller than the sum of the industries given for units 'x'"):
+    with pytest.raises(
+        InputError, match="smaller than the sum of the industries given for units 'x'"
+    ):
         location_quotient(t, industries=["fin"], unit_total="total")

@@ -135,7 +135,7 @@ def test_error_grouping_names_unknown_units(mexico):
 def test_error_grouping_id_types_differ(mexico):
     grouping = mexico["HANSON98"].copy()
     grouping.index = grouping.index.astype(str)
-    with pytest.raises(InputError, match="type int.*type str"):
+    with pytest.raises(InputError, match=r"type int.*type str"):
         dissolve_regions(mexico, grouping)
 
 
@@ -165,7 +165,7 @@ def test_error_missing_sum_column(mexico):
 
 def test_error_no_crs_for_area_check(mexico):
     layer = mexico.set_crs(None, allow_override=True)
-    with pytest.raises(InputError, match="no CRS.*check_area=False"):
+    with pytest.raises(InputError, match=r"no CRS.*check_area=False"):
         dissolve_regions(layer, mexico["HANSON98"])
     out = dissolve_regions(layer, mexico["HANSON98"], check_area=False)
     assert out["n_units"].sum() == 32
