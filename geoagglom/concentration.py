@@ -75,11 +75,12 @@ class FinancialEntropy:
 
 
 def _quantity(data, quantity, ids):
-    """The financial quantity per unit: one column, several summed, or values."""
-    names = quantity if isinstance(quantity, list) else [quantity]
-    if isinstance(quantity, list) and data is None:
-        raise InputError("A list of quantity columns needs data=the table that holds them.")
-    if isinstance(quantity, list) and not quantity:
+    """The financial quantity per unit: one column, several summed, or values.
+
+    A list means several columns when a table is given, else the values.
+    """
+    names = quantity if isinstance(quantity, list) and data is not None else [quantity]
+    if not names:
         raise InputError("The list of quantity columns is empty; name at least one column.")
     total, index = None, None
     for name in names:
@@ -155,9 +156,7 @@ def financial_entropy(
     """
     if quantity is None:
         raise InputError("Name the financial quantity: quantity='column' or a list of columns.")
-    first = quantity[0] if isinstance(quantity, list) and quantity else quantity
-    probe, _ = _inputs.vector(first, data, "quantity")
-    n = len(probe)
+    n = len(data) if data is not None else len(quantity)
     labels = _inputs.resolve_ids(data, ids, n)
     q, q_index = _quantity(data, quantity, labels)
     if labels is None:
@@ -292,7 +291,7 @@ def location_quotient(
     --------
     >>> import pandas as pd
     >>> t = pd.DataFrame({"finance": [2.0, 8.0], "other": [8.0, 2.0]}, index=["a", "b"])
-    >>> location_quotient(t).lq.loc["a", "finance"]
+    >>> float(location_quotient(t).lq.loc["a", "finance"])
     0.4
     """
     if unit is not None or industry is not None:

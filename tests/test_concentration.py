@@ -236,3 +236,26 @@ def test_error_lq_unit_total_below_sum():
         InputError, match="smaller than the sum of the industries given for units 'x'"
     ):
         location_quotient(t, industries=["fin"], unit_total="total")
+
+
+def test_entropy_plain_lists():
+    # Without a table a list is the values: densities 10 and 30 against 20 overall.
+    e = financial_entropy(quantity=[10.0, 30.0], area=[1.0, 1.0])
+    assert e.beta.tolist() == [0.5, 1.5]
+
+
+def test_error_non_numeric_quantity(cities):
+    cities["loans"] = ["a", "b", "c", "d"]
+    with pytest.raises(InputError, match="not numbers"):
+        financial_entropy(cities, "loans")
+
+
+def test_error_ids_length(cities):
+    with pytest.raises(InputError, match="ids has 2 labels but there are 4 units"):
+        financial_entropy(cities, "loans", ids=["a", "b"])
+
+
+def test_error_lq_missing_industry_column():
+    t = pd.DataFrame({"fin": [1.0, 2.0]}, index=["a", "b"])
+    with pytest.raises(InputError, match="industry column 'man' is not in the table"):
+        location_quotient(t, industries=["fin", "man"])

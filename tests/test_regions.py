@@ -174,3 +174,9 @@ def test_error_no_crs_for_area_check(mexico):
 def test_error_grouping_without_region_column(mexico):
     with pytest.raises(InputError, match="no column 'region'"):
         dissolve_regions(mexico, pd.DataFrame({"zone": mexico["HANSON98"]}))
+
+
+def test_error_duplicate_unit_ids_in_layer(mexico):
+    layer = pd.concat([mexico, mexico.iloc[[2]]])
+    with pytest.raises(InputError, match=r"Unit ids 3 appear more than once in the units table"):
+        dissolve_regions(layer, mexico["HANSON98"])
