@@ -48,20 +48,28 @@ def resolve_ids(data, ids, n):
     return labels
 
 
-def vector(x, data, what, n=None):
-    """A float vector from a column name (looked up in ``data``) or an array-like.
+def _lookup(x, data, what, things):
+    """``data[x]`` when ``x`` names a column, else ``x`` itself; with the Series index.
 
-    Returns ``(values, index)`` where ``index`` is the Series index when ``x``
-    was a Series or a column, else ``None``.
+    A string without a table is an error (``things``: what to pass instead).
     """
     if data is not None and _is_column_name(x) and not isinstance(x, list):
         x = column(data, x, what)
     elif isinstance(x, str):
         raise InputError(
             f"{what} was given as the column name {x!r} but no table was given; "
-            "pass data=your_frame, or pass the values themselves."
+            f"pass data=your_frame, or pass the {things} themselves."
         )
-    index = pd.Index(x.index) if isinstance(x, pd.Series) else None
+    return x, (pd.Index(x.index) if isinstance(x, pd.Series) else None)
+
+
+def vector(x, data, what, n=None):
+    """A float vector from a column name (looked up in ``data``) or an array-like.
+
+    Returns ``(values, index)`` where ``index`` is the Series index when ``x``
+    was a Series or a column, else ``None``.
+    """
+    x, index = _lookup(x, data, what, "values")
     try:
         values = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -83,14 +91,7 @@ def vector(x, data, what, n=None):
 
 def labels(x, data, what, n):
     """Group labels (any hashable) from a column name or an array-like; NaN is an error."""
-    if data is not None and _is_column_name(x) and not isinstance(x, list):
-        x = column(data, x, what)
-    elif isinstance(x, str):
-        raise InputError(
-            f"{what} was given as the column name {x!r} but no table was given; "
-            "pass data=your_frame, or pass the labels themselves."
-        )
-    index = pd.Index(x.index) if isinstance(x, pd.Series) else None
+    x, index = _lookup(x, data, what, "labels")
     values = np.asarray(x, dtype=object)
     if values.ndim != 1 or len(values) != n:
         raise InputError(
@@ -119,50 +120,58 @@ def unit_labels(ids, n):
     return pd.Index(ids) if ids is not None else pd.RangeIndex(n)
 
 
+def reject(bad, ids, before, after):
+    """Raise an InputError naming the units (or positions) where ``bad`` is true.
+
+    The message is ``before``, then ``units <ids>`` (``positions <i>`` when the
+    values came without labels), then ``after``.
+    """
+    bad = np.asarray(bad, dtype=bool)
+    if bad.any():
+        noun = "positions" if ids is None else "units"
+        named = format_ids(unit_labels(ids, len(bad))[bad])
+        raise InputError(f"{before} {noun} {named}{after}")
+
+
 def check_values(values, ids, what, *, allow_zero=True, zero_reason=""):
     """Reject NaN/inf, negative values and (optionally) zeros, naming the units."""
-    noun = "positions" if ids is None else "units"
-    ids = unit_labels(ids, len(values))
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise InputError(
-            f"{what} is missing (NaN) or infinite for {noun} {format_ids(ids[bad])}. "
-            "Fill in or remove those units explicitly before computing the measure."
-        )
-    bad = values < 0
-    if bad.any():
-        raise InputError(
-            f"{what} is negative for {noun} {format_ids(ids[bad])}; the measure is only defined "
-            "for non-negative values. Correct the data or remove those units."
-        )
+    reject(
+        ~np.isfinite(values),
+        ids,
+        f"{what} is missing (NaN) or infinite for",
+        ". Fill in or remove those units explicitly before computing the measure.",
+    )
+    reject(
+        values < 0,
+        ids,
+        f"{what} is negative for",
+        "; the measure is only defined for non-negative values. Correct the data or remove "
+        "those units.",
+    )
     if not allow_zero:
-        bad = values == 0
-        if bad.any():
-            raise InputError(
-                f"{what} is zero for {noun} {format_ids(ids[bad])}{zero_reason}. "
-                "Remove those units or replace the zeros explicitly."
-            )
+        reject(
+            values == 0,
+            ids,
+            f"{what} is zero for",
+            f"{zero_reason}. Remove those units or replace the zeros explicitly.",
+        )
 
 
 def check_weights(weights, ids, what="weight"):
     """Weights must be finite and strictly positive."""
-    noun = "positions" if ids is None else "units"
-    ids = unit_labels(ids, len(weights))
-    bad = ~np.isfinite(weights) | (weights <= 0)
-    if bad.any():
-        raise InputError(
-            f"The {what} is zero, negative, NaN or infinite for {noun} {format_ids(ids[bad])}; "
-            "weights must be positive. Correct them or remove those units."
-        )
+    reject(
+        ~np.isfinite(weights) | (weights <= 0),
+        ids,
+        f"The {what} is zero, negative, NaN or infinite for",
+        "; weights must be positive. Correct them or remove those units.",
+    )
 
 
 def check_group_labels(groups, ids, what="group"):
     """Every unit needs a group label."""
-    noun = "positions" if ids is None else "units"
-    ids = unit_labels(ids, len(groups))
-    bad = pd.isna(pd.Series(groups)).to_numpy()
-    if bad.any():
-        raise InputError(
-            f"The {what} label is missing for {noun} {format_ids(ids[bad])}; assign every unit "
-            "to a group."
-        )
+    reject(
+        pd.isna(pd.Series(groups)).to_numpy(),
+        ids,
+        f"The {what} label is missing for",
+        "; assign every unit to a group.",
+    )

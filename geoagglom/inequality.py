@@ -201,10 +201,59 @@ def _fmt(x):
     return f"{x:.6g}"
 
 
+def _group_summary(y, w, codes, n_groups, mu, W):
+    """Per group: member masks, weight ``W_k``, weight share ``p_k``, mean ``μ_k``
+    and the deviation ``μ_k − μ`` formed from the unit deviations (so that
+    nearly equal group means keep their digits)."""
+    members = [codes == k for k in range(n_groups)]
+    Wk = np.array([math.fsum(w[m]) for m in members])
+    dev = np.array([math.fsum(w[m] * (y[m] - mu)) / Wk[k] for k, m in enumerate(members)])
+    muk = np.array([_wmean(y[m], w[m]) for m in members])
+    return members, Wk, Wk / W, muk, dev
+
+
+class _Decomposition:
+    """What the Theil and Gini results share: the parts of a group decomposition
+    (``_parts``: attribute and label, in order), each with its share of the
+    total, in ``to_frame``, ``group_frame`` and ``repr``."""
+
+    _name = ""
+    _parts = ()
+
+    def _set_shares(self):
+        total = self.statistic
+        for attr, _ in self._parts:
+            value = getattr(self, attr)
+            setattr(self, f"{attr}_share", value / total if total > 0 else math.nan)
+
+    def _parts_row(self):
+        row = {}
+        for attr, _ in self._parts:
+            row[attr] = getattr(self, attr)
+            row[f"{attr}_share"] = getattr(self, f"{attr}_share")
+        row["n_groups"] = len(self.groups)
+        return row
+
+    def _parts_repr(self):
+        width = max(len(label) for _, label in self._parts)
+        lines = [
+            f"\n  {label.ljust(width)} {_fmt(getattr(self, attr))} "
+            f"({getattr(self, f'{attr}_share'):.1%})"
+            for attr, label in self._parts
+        ]
+        return "".join(lines) + f"  over {len(self.groups)} groups"
+
+    def group_frame(self):
+        """Per-group table (tidy: one row per group); needs groups."""
+        if self.groups is None:
+            raise InputError(f"This {self._name} was computed without groups; pass groups=.")
+        return self.group_table.reset_index()
+
+
 # --------------------------------------------------------------------------- Theil
 
 
-class TheilIndex:
+class TheilIndex(_Decomposition):
     """Theil T (GE(1)) or Theil L (GE(0)) index, with its group decomposition.
 
     Build it with :func:`theil`; every attribute is computed at construction.
@@ -246,6 +295,9 @@ class TheilIndex:
         ``(between − mean(between_sim)) / std(between_sim)``.
     """
 
+    _name = "Theil index"
+    _parts = (("within", "within"), ("between", "between"))
+
     def __init__(self, y, w, groups, ids, kind, permutations, seed):
         self.kind = kind
         self.n = len(y)
@@ -273,17 +325,14 @@ class TheilIndex:
     def _decompose(self, y, w, g, mu, W):
         kind = self.kind
         keys, codes = _group_codes(g)
+        members, _, p, means, dev = _group_summary(y, w, codes, len(keys), mu, W)
         rows = []
         within_parts, between_parts = [], []
         for k, key in enumerate(keys):
-            member = codes == k
+            member = members[k]
             yk, wk = y[member], w[member]
-            Wk = math.fsum(wk)
-            pk = Wk / W
-            # The group mean's deviation from the overall mean, formed from the
-            # unit deviations so that nearly equal group means keep their digits.
-            dk = math.fsum(wk * (y[member] - mu)) / Wk / mu
-            muk = _wmean(yk, wk)
+            pk, muk = p[k], means[k]
+            dk = dev[k] / mu
             rk = muk / mu
             sk = pk * rk
             index = _theil_terms(yk, wk, muk, kind) if muk > 0 else math.nan
@@ -312,9 +361,8 @@ class TheilIndex:
         self.between = math.fsum(between_parts)
         _check_identity(self.statistic, [self.within, self.between], _THEIL_ATOL, f"Theil {kind}")
         self.wg, self.bg = self.within, self.between
+        self._set_shares()
         total = self.statistic
-        self.within_share = self.within / total if total > 0 else math.nan
-        self.between_share = self.between / total if total > 0 else math.nan
         table = pd.DataFrame(rows).set_index("group")
         table["within_rate"] = table["within_contribution"] / total if total > 0 else math.nan
         table["between_rate"] = table["between_contribution"] / total if total > 0 else math.nan
@@ -375,32 +423,16 @@ class TheilIndex:
             "total": self.statistic,
         }
         if self.groups is not None:
-            row |= {
-                "within": self.within,
-                "within_share": self.within_share,
-                "between": self.between,
-                "between_share": self.between_share,
-                "n_groups": len(self.groups),
-            }
+            row |= self._parts_row()
         if self.permutations:
             row |= {"permutations": self.permutations, "p_sim": self.p_sim, "z_sim": self.z_sim}
         return pd.DataFrame([row])
-
-    def group_frame(self):
-        """Per-group contributions (tidy: one row per group); needs groups."""
-        if self.groups is None:
-            raise InputError("This Theil index was computed without groups; pass groups=.")
-        return self.group_table.reset_index()
 
     def __repr__(self):
         w = ", weighted" if self.weighted else ""
         text = f"TheilIndex(kind={self.kind!r}, n={self.n}{w}, {self.kind}={_fmt(self.statistic)})"
         if self.groups is not None:
-            text += (
-                f"\n  within  {_fmt(self.within)} ({self.within_share:.1%})"
-                f"\n  between {_fmt(self.between)} ({self.between_share:.1%})"
-                f"  over {len(self.groups)} groups"
-            )
+            text += self._parts_repr()
             if self.permutations:
                 text += f", p_sim={self.p_sim:.4g} ({self.permutations} permutations)"
         return text
@@ -480,7 +512,7 @@ def theil(
 # --------------------------------------------------------------------------- Gini
 
 
-class GiniIndex:
+class GiniIndex(_Decomposition):
     """Gini coefficient, optionally weighted, with Dagum's decomposition by groups.
 
     Build it with :func:`gini`; every attribute is computed at construction.
@@ -510,6 +542,13 @@ class GiniIndex:
         ``transvariation_contribution``.
     """
 
+    _name = "Gini"
+    _parts = (
+        ("within", "within"),
+        ("net_between", "net between"),
+        ("transvariation", "transvariation"),
+    )
+
     def __init__(self, y, w, groups, ids, correction):
         n = len(y)
         if correction and n < 2:
@@ -533,12 +572,7 @@ class GiniIndex:
         keys, codes = _group_codes(g)
         K = len(keys)
         f = self._factor
-        members = [codes == k for k in range(K)]
-        Wk = np.array([math.fsum(w[m]) for m in members])
-        pk = Wk / W
-        # Group means as deviations from the overall mean (see _decompose of Theil).
-        dev = np.array([math.fsum(w[m] * (y[m] - mu)) / Wk[k] for k, m in enumerate(members)])
-        muk = np.array([_wmean(y[m], w[m]) for m in members])
+        members, Wk, pk, muk, dev = _group_summary(y, w, codes, K, mu, W)
         sk = pk * muk / mu
         rows = []
         within_parts = []
@@ -593,11 +627,7 @@ class GiniIndex:
             _GINI_ATOL,
             "Dagum Gini",
         )
-        total = self.statistic
-        share = (lambda x: x / total) if total > 0 else (lambda x: math.nan)
-        self.within_share = share(self.within)
-        self.net_between_share = share(self.net_between)
-        self.transvariation_share = share(self.transvariation)
+        self._set_shares()
         self.groups = keys
         self.group_table = pd.DataFrame(rows).set_index("group")
         self.pair_table = pd.DataFrame(
@@ -622,34 +652,15 @@ class GiniIndex:
             "total": self.statistic,
         }
         if self.groups is not None:
-            row |= {
-                "within": self.within,
-                "within_share": self.within_share,
-                "net_between": self.net_between,
-                "net_between_share": self.net_between_share,
-                "transvariation": self.transvariation,
-                "transvariation_share": self.transvariation_share,
-                "n_groups": len(self.groups),
-            }
+            row |= self._parts_row()
         return pd.DataFrame([row])
-
-    def group_frame(self):
-        """Per-group table (tidy: one row per group); needs groups."""
-        if self.groups is None:
-            raise InputError("This Gini was computed without groups; pass groups=.")
-        return self.group_table.reset_index()
 
     def __repr__(self):
         w = ", weighted" if self.weighted else ""
         c = ", corrected" if self.correction else ""
         text = f"GiniIndex(n={self.n}{w}{c}, g={_fmt(self.statistic)})"
         if self.groups is not None:
-            text += (
-                f"\n  within         {_fmt(self.within)} ({self.within_share:.1%})"
-                f"\n  net between    {_fmt(self.net_between)} ({self.net_between_share:.1%})"
-                f"\n  transvariation {_fmt(self.transvariation)} "
-                f"({self.transvariation_share:.1%})  over {len(self.groups)} groups"
-            )
+            text += self._parts_repr()
         return text
 
 

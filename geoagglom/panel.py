@@ -73,14 +73,19 @@ def by_year(measure, data, *, year="year", **kwargs):
     [[1.0, 0.25], [2.0, 0.0]]
     """
     _check_years(data, year)
-    frames = []
+    frames = {}
     for yr, rows in data.groupby(year, sort=True):
         with _year_context(yr):
             result = measure(data=rows, **kwargs)
-        frame = result.to_frame()
+        frames[yr] = result.to_frame()
+    return _stack(frames, year)
+
+
+def _stack(frames, year):
+    """One tidy frame from ``{year: frame}``, in that order, with the year column first."""
+    for yr, frame in frames.items():
         frame.insert(0, year, yr)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames.values(), ignore_index=True)
 
 
 class _year_context:
@@ -154,6 +159,11 @@ def _check_long(units, values, quantity, unit, year):
             "are not part of the study)."
         )
     return years
+
+
+def _year_rows(values, yr, unit, year, units):
+    """The values of one year, indexed by unit id in the order of the units table."""
+    return values[values[year] == yr].set_index(unit).reindex(units.index)
 
 
 def _unit_areas(units, area_col):
@@ -235,9 +245,9 @@ def unit_entropy(
                 f"total_quantity has no total for years {format_ids(lacking)}; give one per year "
                 "(or a single number for all years)."
             )
-    frames = []
+    frames = {}
     for yr in years:
-        rows = values[values[year] == yr].set_index(unit).reindex(units.index)
+        rows = _year_rows(values, yr, unit, year, units)
         rows["area_km2"] = areas
         tq = total_quantity[yr] if per_year else total_quantity
         with _year_context(yr):
@@ -248,10 +258,8 @@ def unit_entropy(
                 total_quantity=tq,
                 total_area=total_area,
             )
-        frame = result.to_frame().rename(columns={units.index.name or "unit": unit})
-        frame.insert(0, year, yr)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+        frames[yr] = result.to_frame().rename(columns={units.index.name or "unit": unit})
+    return _stack(frames, year)
 
 
 def region_entropy(
@@ -294,7 +302,7 @@ def region_entropy(
     base = units.copy()
     base["area_km2"] = areas
     dissolved = {}
-    frames = []
+    frames = {}
     for yr in years:
         groups = groupings[yr]
         with _year_context(yr):
@@ -305,7 +313,7 @@ def region_entropy(
                     base, groups, region_col, area_col="area_km2", check_area=check_area
                 )
         regions = dissolved[key]
-        rows = values[values[year] == yr].set_index(unit).reindex(units.index)
+        rows = _year_rows(values, yr, unit, year, units)
         qty = rows[_quantity_columns(quantity)].sum(axis=1)
         summed = qty.groupby(groups.reindex(units.index).to_numpy()).sum()
         table = pd.DataFrame(
@@ -315,9 +323,8 @@ def region_entropy(
             result = financial_entropy(table, quantity="quantity", area="area_km2")
         frame = result.to_frame().rename(columns={table.index.name or "unit": region_col})
         frame.insert(1, "n_units", regions["n_units"].to_numpy())
-        frame.insert(0, year, yr)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+        frames[yr] = frame
+    return _stack(frames, year)
 
 
 def table_regions(
@@ -423,7 +430,7 @@ def table_decomposition(
         from geoagglom.inequality import _rng
 
         rng = _rng(seed)
-    frames = []
+    frames = {}
     for yr in years:
         part = entropy[entropy[year] == yr].set_index(unit)
         groups = groupings[yr]
@@ -440,10 +447,8 @@ def table_decomposition(
                 )
             else:
                 result = gini(part["beta"], groups=labels)
-        frame = result.to_frame().drop(columns=["index", "weighted"])
-        frame.insert(0, year, yr)
-        frames.append(frame)
-    out = pd.concat(frames, ignore_index=True)
+        frames[yr] = result.to_frame().drop(columns=["index", "weighted"])
+    out = _stack(frames, year)
     if measure == "theil":
         first = [year, "total", "within", "within_share", "between", "between_share"]
     else:
