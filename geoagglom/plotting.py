@@ -149,7 +149,7 @@ _TEXT = {
         "gini_theil_title": "Gini and Theil indices",
         "gini": "Gini",
         "theil": "Theil",
-        "decomp_title": "Theil decomposition by region",
+        "decomp_title": "Within- and between-region shares of inequality",
         "within": "Within regions",
         "between": "Between regions",
         "share": "Share of total inequality",
@@ -177,7 +177,7 @@ _TEXT = {
         "gini_theil_title": "基尼系数与泰尔指数",
         "gini": "基尼系数",
         "theil": "泰尔指数",
-        "decomp_title": "泰尔指数的区域分解",
+        "decomp_title": "区域内与区域间差异的贡献率",
         "within": "区域内",
         "between": "区域间",
         "share": "占总体差异的比重",
@@ -1323,7 +1323,7 @@ def entropy_by_region(
     if own:
         fig.legend(loc="outside right center", **legend_kw)
     else:
-        ax.legend(**legend_kw)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), **legend_kw)
     style.apply_ticks(ax)
     _set_title(fig, ax, style.t("entropy_title") if title is None else title, style, own)
     _draw_note(fig, note, style, ax, own)
@@ -1502,18 +1502,17 @@ def decomposition_bars(
         ax.spines[side].set_visible(False)
     legend_kw = {
         "frameon": False,
-        "ncols": 2,
-        "loc": "outside upper center" if own else "upper center",
+        "loc": "outside right center" if own else "upper left",
     }
+    if not own:
+        legend_kw["bbox_to_anchor"] = (1.0, 1.0)
     legend_kw.update({"prop": {**style.prop, "size": 9}} if style.prop else {"fontsize": 9})
     if own:
         fig.legend(handles=[bars_w, bars_b], **legend_kw)
     else:
         ax.legend(handles=[bars_w, bars_b], **legend_kw)
     style.apply_ticks(ax)
-    _set_title(
-        fig, ax, style.t("decomp_title") if title is None else title, style, own, suptitle=True
-    )
+    _set_title(fig, ax, style.t("decomp_title") if title is None else title, style, own)
     _draw_note(fig, note, style, ax, own)
     fig.geoagglom_bars = {"within": bars_w, "between": bars_b}
     return fig
