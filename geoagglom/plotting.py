@@ -269,8 +269,14 @@ def _new_figure(ax, figsize):
     return fig, ax, True
 
 
-def _draw_note(fig, note, style, ax=None, own_figure=True):
-    """Draw ``note`` visibly: in the figure's bottom-right corner, or in ``ax``."""
+def _draw_note(fig, note, style, ax=None, own_figure=True, *, is_map=False):
+    """Draw ``note`` visibly.
+
+    In a figure of our own: in its bottom-right corner, in a strip kept free for
+    it. In a caller's axes: a map gets it in its top-left corner (the north arrow
+    is top right); a chart gets it above the axes on the right, its title moving
+    to the left.
+    """
     if note is None:
         return None
     note = str(note)
@@ -283,7 +289,14 @@ def _draw_note(fig, note, style, ax=None, own_figure=True):
             except TypeError:  # pragma: no cover - layout engines without rect
                 pass
         return fig.text(0.99, 0.008, note, ha="right", va="bottom", **kw)
-    return ax.text(0.01, 0.01, note, ha="left", va="bottom", transform=ax.transAxes, **kw)
+    if is_map:
+        return ax.text(0.01, 0.99, note, ha="left", va="top", transform=ax.transAxes, **kw)
+    title = ax.get_title()
+    if title:
+        font = ax.title.get_fontproperties()
+        ax.set_title("")
+        ax.set_title(title, loc="left", fontproperties=font)
+    return ax.text(1.0, 1.01, note, ha="right", va="bottom", transform=ax.transAxes, **kw)
 
 
 def _set_title(fig, ax, title, style, own_figure, *, suptitle=False):
@@ -924,7 +937,7 @@ def choropleth(
     legend.geoagglom_bins = edges
 
     _set_title(fig, axes[0], title, style, own, suptitle=True)
-    _draw_note(fig, note, style, axes[0], own)
+    _draw_note(fig, note, style, axes[0], own, is_map=True)
     fig.geoagglom_bins = edges
     fig.geoagglom_classifier = classifier
     fig.geoagglom_colors = colors
@@ -1060,7 +1073,7 @@ def lisa_cluster_map(
         legend = ax.legend(loc="lower right", **legend_kw)
     legend.set_gid("classes")
     _set_title(fig, ax, style.t("lisa_title") if title is None else title, style, own)
-    _draw_note(fig, note, style, ax, own)
+    _draw_note(fig, note, style, ax, own, is_map=True)
     fig.geoagglom_counts = counts
     fig.geoagglom_classes = codes
     return fig

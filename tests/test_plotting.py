@@ -329,6 +329,17 @@ def test_scale_bar_length_and_north_arrow(layer):
     assert "N" in [t.get_text() for t in ax.texts]
 
 
+def test_scale_bar_on_a_projected_layer(layer):
+    albers = "+proj=aea +lat_1=35 +lat_2=38 +lat_0=36 +lon_0=118 +datum=WGS84 +units=m"
+    fig = plotting.choropleth(layer.to_crs(albers), "area_km2", k=3)
+    ax = fig.axes[0]
+    assert ax.get_aspect() == 1.0
+    bars = [p for p in ax.patches if p.get_gid() == "scalebar"]
+    metres = max(p.get_x() + p.get_width() for p in bars) - min(p.get_x() for p in bars)
+    label = [t.get_text() for t in ax.texts if t.get_gid() == "scalebar-label"][-1]
+    assert label == f"{metres / 1000:g} km"
+
+
 @pytest.mark.parametrize(
     ("target", "expected"), [(74.0, 50.0), (100.0, 100.0), (199.0, 100.0), (3.2, 2.0)]
 )
@@ -441,6 +452,16 @@ def test_entropy_by_region_plots_the_input(region_series):
         plotting.entropy_by_region(pd.concat([region_series, region_series.iloc[[1]]]))
 
 
+def test_note_in_a_callers_axes_is_visible():
+    frame = pd.DataFrame({"year": [2015, 2016], "gini": [0.3, 0.31], "theil": [0.2, 0.21]})
+    fig, (left, right) = plt.subplots(1, 2)
+    assert plotting.gini_theil_series(frame, note=NOTE, title="Shandong", ax=right) is fig
+    note = by_gid(right.texts, "note")
+    assert note.get_text() == NOTE and note.get_visible()
+    assert right.get_title(loc="left") == "Shandong"
+    assert len(left.texts) == 0
+
+
 def test_gini_theil_series_plots_the_input():
     frame = pd.DataFrame(
         {
@@ -512,6 +533,14 @@ def test_chinese_with_a_cjk_font(layer, monkeypatch):
     assert fig.axes[0].get_title() == "LISA 聚类图"
     assert fig.axes[0].title.get_fontfamily()[0] == "DejaVu Sans"
     assert legend_texts(bars.legends[0]) == ["区域内", "区域间"]
+    frame = pd.DataFrame({"unit": [370100, 370200], "year": 2016, "value": [1.0, 2.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", plotting.MissingCJKFontWarning)
+        choro = plotting.choropleth(layer, frame, k=2, lang="zh")
+    texts = choro.legends[0].get_texts()
+    assert texts[-1].get_text() == "缺失 (15)"
+    assert texts[-1].get_fontfamily()[0] == "DejaVu Sans"
+    assert "北" in [t.get_text() for t in choro.axes[0].texts]
     assert bars.axes[0].get_xlabel() == "年份"
 
 
