@@ -54,7 +54,7 @@ def test_columbus_from_shapefile_geometry_gives_same_i():
 # --------------------------------------------------------------------------- #
 @pytest.mark.parametrize("name", NAMES)
 def test_moran_matches_esda(name):
-    x, y = xy(name)
+    _x, y = xy(name)
     w = gal_graph(name)
     ours = ga.moran(y, w, permutations=0)
     ref = esda.Moran(y, w, permutations=0)
@@ -94,7 +94,9 @@ def test_binary_weights_match_esda():
     ref = esda.Moran(y, wb, transformation="b", permutations=0)
     for a in ("I", "VI_norm", "VI_rand", "z_rand"):
         close(getattr(ours, a), getattr(ref, a))
-    close(ga.geary(y, wb, permutations=0).C, esda.Geary(y, wb, transformation="b", permutations=0).C)
+    close(
+        ga.geary(y, wb, permutations=0).C, esda.Geary(y, wb, transformation="b", permutations=0).C
+    )
     # transform= re-transforms the given weights
     close(ga.moran(y, wb, permutations=0, transform="r").I, esda.Moran(y, wb, permutations=0).I)
 
@@ -129,7 +131,7 @@ def test_same_seed_same_numbers():
 
 @pytest.mark.parametrize("alternative", ["two-sided", "greater", "less", "directed"])
 def test_p_sim_conventions(alternative):
-    x, y = xy("columbus")
+    x, _y = xy("columbus")
     w = gal_graph("columbus")
     m = ga.moran(x, w, 499, seed=2, alternative=alternative)
     sims, obs, p = m.sim, m.I, 499
@@ -142,8 +144,12 @@ def test_p_sim_conventions(alternative):
         "directed": (min(ge, p - ge) + 1) / (p + 1),
     }[alternative]
     assert m.p_sim == expected
-    z = {"two-sided": 2 * stats.norm.sf(abs(m.z_rand)), "greater": stats.norm.sf(m.z_rand),
-         "less": stats.norm.cdf(m.z_rand), "directed": stats.norm.sf(abs(m.z_rand))}[alternative]
+    z = {
+        "two-sided": 2 * stats.norm.sf(abs(m.z_rand)),
+        "greater": stats.norm.sf(m.z_rand),
+        "less": stats.norm.cdf(m.z_rand),
+        "directed": stats.norm.sf(abs(m.z_rand)),
+    }[alternative]
     close(m.p_rand, z)
 
 
@@ -202,8 +208,10 @@ def panel_from(name):
     years = {"columbus": ["INC", "CRIME", "HOVAL"], "stl": ["HR7984", "HR8488", "HR8893"]}[name]
     ids = gal_graph(name).unique_ids
     return pd.concat(
-        [pd.DataFrame({"unit": ids, "year": 2000 + k, "value": g[c].to_numpy()})
-         for k, c in enumerate(years)],
+        [
+            pd.DataFrame({"unit": ids, "year": 2000 + k, "value": g[c].to_numpy()})
+            for k, c in enumerate(years)
+        ],
         ignore_index=True,
     ), years
 
@@ -244,20 +252,20 @@ def test_trend_bad_panel():
 # Bad input
 # --------------------------------------------------------------------------- #
 def test_bad_input_messages():
-    x, y = xy("columbus")
+    _x, y = xy("columbus")
     w = gal_graph("columbus")
     ids = w.unique_ids
     ynan = y.copy()
     ynan[[3, 10]] = np.nan
-    with pytest.raises(InputError, match="unit\\(s\\) '4', '11'"):
+    with pytest.raises(InputError, match=r"unit\(s\) '4', '11'"):
         ga.moran(ynan, w)
     s = pd.Series(y, index=ids).drop("5")
     s["99"] = 1.0
-    with pytest.raises(InputError, match="without a value: '5'.*not in the weights: '99'"):
+    with pytest.raises(InputError, match=r"without a value: '5'.*not in the weights: '99'"):
         ga.moran(s, w)
-    with pytest.raises(InputError, match="constant.*undefined"):
+    with pytest.raises(InputError, match=r"constant.*undefined"):
         ga.moran(np.full(49, 2.5), w)
-    with pytest.raises(InputError, match="constant.*Geary"):
+    with pytest.raises(InputError, match=r"constant.*Geary"):
         ga.geary(np.full(49, 2.5), w)
     with pytest.raises(InputError, match="48 values for 49 units"):
         ga.moran(y[:-1], w)
@@ -275,7 +283,9 @@ def test_fewer_than_three_units_and_islands():
     import geopandas as gpd
     import shapely
 
-    two = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], index=["a", "b"])
+    two = gpd.GeoDataFrame(
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], index=["a", "b"]
+    )
     w2 = ga.spatial_weights(two, "rook")
     with pytest.raises(InputError, match="at least 3 units; got 2"):
         ga.moran([1.0, 2.0], w2)
@@ -287,5 +297,5 @@ def test_fewer_than_three_units_and_islands():
     from libpysal.graph import Graph
 
     g = Graph.build_contiguity(three, rook=True)
-    with pytest.raises(InputError, match="islands.*'far'"):
+    with pytest.raises(InputError, match=r"islands.*'far'"):
         ga.moran([1.0, 2.0, 4.0], g)

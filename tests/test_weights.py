@@ -96,7 +96,9 @@ def test_contiguity_on_lattices_any_order(rows, cols, seed):
 
 def test_queen_vs_rook_corner_touch():
     # two squares meeting at one corner: queen neighbours, not rook neighbours
-    g = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 1, 2, 2)], index=["a", "b"])
+    g = gpd.GeoDataFrame(
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 1, 2, 2)], index=["a", "b"]
+    )
     assert edge_set(ga.spatial_weights(g, "queen")) == {("a", "b"), ("b", "a")}
     with pytest.raises(InputError, match="islands"):
         ga.spatial_weights(g, "rook")
@@ -134,7 +136,7 @@ def test_legacy_w_is_converted():
     g = as_graph(w)
     assert isinstance(g, Graph)
     assert edge_set(g) == edge_set(gal_graph("columbus"))
-    with pytest.raises(InputError, match="libpysal.graph.Graph"):
+    with pytest.raises(InputError, match=r"libpysal\.graph\.Graph"):
         as_graph({"a": ["b"]})
 
 
@@ -149,14 +151,19 @@ def test_ids_column_and_projected_crs():
 # --------------------------------------------------------------------------- #
 def haversine(a, b):
     lon1, lat1, lon2, lat2 = map(np.radians, (a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(h))
 
 
 def test_great_circle_known_values():
     # a degree of the equator and a quarter meridian, on the sphere
     d = great_circle_km([[0, 0], [0, 0], [116.4, 39.9]], [[1, 0], [0, 90], [116.4, 39.9]])
-    np.testing.assert_allclose(d[:2], [2 * np.pi * EARTH_RADIUS_KM / 360, np.pi * EARTH_RADIUS_KM / 2], rtol=1e-13)
+    np.testing.assert_allclose(
+        d[:2], [2 * np.pi * EARTH_RADIUS_KM / 360, np.pi * EARTH_RADIUS_KM / 2], rtol=1e-13
+    )
     assert d[2] == 0
 
 
@@ -166,7 +173,9 @@ def cities():
     lon = rng.uniform(100, 125, 60)
     lat = rng.uniform(20, 45, 60)
     return gpd.GeoDataFrame(
-        geometry=gpd.points_from_xy(lon, lat), index=pd.Index([f"c{i}" for i in range(60)]), crs=4326
+        geometry=gpd.points_from_xy(lon, lat),
+        index=pd.Index([f"c{i}" for i in range(60)]),
+        crs=4326,
     )
 
 
@@ -189,7 +198,10 @@ def test_distance_band_matches_brute_force_and_any_crs(cities):
     n = len(ll)
     d = haversine(np.repeat(ll, n, axis=0), np.tile(ll, (n, 1))).reshape(n, n)
     truth = {
-        (cities.index[i], cities.index[j]) for i in range(n) for j in range(n) if i != j and d[i, j] <= thr
+        (cities.index[i], cities.index[j])
+        for i in range(n)
+        for j in range(n)
+        if i != j and d[i, j] <= thr
     }
     assert edge_set(w) == truth
     # the same layer in a projected CRS gives the same great-circle graph
@@ -213,7 +225,9 @@ def test_polygon_centroids_for_distances():
 @pytest.fixture
 def with_island():
     g = grid(2, 2, crs=4326)
-    extra = gpd.GeoDataFrame(geometry=[shapely.box(3, 0, 4, 1)], index=pd.Index(["isle"], name="unit"), crs=4326)
+    extra = gpd.GeoDataFrame(
+        geometry=[shapely.box(3, 0, 4, 1)], index=pd.Index(["isle"], name="unit"), crs=4326
+    )
     return pd.concat([g, extra])
 
 
@@ -223,14 +237,14 @@ def test_islands_raise_by_default_naming_them(with_island):
 
 
 def test_islands_drop(with_island):
-    with pytest.warns(SpatialWeightsWarning, match="dropped 1 island.*'isle'"):
+    with pytest.warns(SpatialWeightsWarning, match=r"dropped 1 island.*'isle'"):
         w = ga.spatial_weights(with_island, "queen", islands="drop")
     assert "isle" not in w.unique_ids
     assert w.n == 4
 
 
 def test_islands_nearest(with_island):
-    with pytest.warns(SpatialWeightsWarning, match="attached 1 island.*'isle'"):
+    with pytest.warns(SpatialWeightsWarning, match=r"attached 1 island.*'isle'"):
         w = ga.spatial_weights(with_island, "queen", islands="nearest", transform="b")
     e = edge_set(w)
     assert ("isle", "1-1") in e or ("isle", "0-1") in e
@@ -272,7 +286,7 @@ def test_bad_inputs():
     with pytest.raises(InputError, match="duplicated: 'a'"):
         ga.spatial_weights(dup)
     pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0, 1], [0, 1]), index=["p", "q"])
-    with pytest.raises(InputError, match="needs polygons.*'p'"):
+    with pytest.raises(InputError, match=r"needs polygons.*'p'"):
         ga.spatial_weights(pts, "queen")
     with pytest.raises(InputError, match="at least 2 units"):
         ga.spatial_weights(g.iloc[:1])
