@@ -26,7 +26,9 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
     saved = {}
 
     def save(name, fig):
-        saved[name] = plotting.save_figure(fig, folder / name)
+        # Keep SVG text as text: editable in a publication, searchable in tests.
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            saved[name] = plotting.save_figure(fig, folder / name)
         plt.close(fig)
 
     entropy = tables["entropy_units"]
