@@ -84,6 +84,7 @@ NOT_SIGNIFICANT = "not significant"
 _ADJUST = (None, "none", "fdr", "bonferroni")
 # elements per block of simulated values (bounds memory, independent of the seed)
 _BLOCK_ELEMENTS = 2_000_000
+_LOCAL_BLOCK_ELEMENTS = 500_000
 
 
 # --------------------------------------------------------------------------- #
@@ -743,37 +744,98 @@ def _conditional_sims(wts, focal, values, observed, scaling, permutations, rng, 
 
     For unit ``i`` the simulated statistic is
     ``scaling * focal_i * (sum_j w_ij values[draw_j] + w_ii values_i)``, where the
-    draws are distinct units other than ``i``. Returns ``(greater, less, sims)``
-    with counts of draws >= / <= ``observed`` and, if ``keep``, the
-    ``(permutations, n)`` array of simulated values.
+    ``k_i`` draws are distinct units other than ``i``. Returns
+    ``(greater, less, sims)``: counts of draws >= / <= ``observed`` per unit and, if
+    ``keep``, the ``(permutations, n)`` simulated values (a transposed view of a
+    unit-major array).
+
+    Each permutation draws one ordered sample without replacement that all units
+    share (as esda does); unit ``i`` uses it with ``i`` itself skipped, so its
+    neighbours are a uniform ordered sample of the other ``n - 1`` units.
     """
     n = wts.n
     off = wts.off
-    indptr, nbr, wv = off.indptr, off.indices, off.data
+    indptr, wv = off.indptr, off.data
     card = np.diff(indptr)
-    kmax = int(card.max())
-    rows = np.repeat(np.arange(n), card)
-    slot = np.arange(len(nbr)) - indptr[rows]
     starts = indptr[:-1]
+    # rows whose weights are all equal (binary or row-standardised contiguity,
+    # knn, distance bands) take the fast path, all others the per-edge path
+    row_w = wv[starts]
+    equal = bool(np.all(wv == np.repeat(row_w, card)))
+    fz = scaling * focal
     self_part = wts.diag * values
+    sims = np.empty((n, permutations)) if keep else None
     greater = np.zeros(n, dtype=np.int64)
     less = np.zeros(n, dtype=np.int64)
-    sims = np.empty((permutations, n)) if keep else None
-    block = max(1, _BLOCK_ELEMENTS // max(len(nbr), 1))
+    obs = observed[:, None]
     done = 0
+    if equal:
+        block = max(1, _LOCAL_BLOCK_ELEMENTS // (4 * n))
+        sampler = _equal_weight_lags(values, card, row_w, rng)
+    else:
+        block = max(1, _LOCAL_BLOCK_ELEMENTS // max(len(wv), 1))
+        sampler = _edge_lags(values, off, card, rng)
     while done < permutations:
         c = min(block, permutations - done)
-        draws = _ordered_samples(rng, n - 1, kmax, c)
-        d = draws[:, slot]
-        d += d >= rows  # skip unit i itself: draws index the other n - 1 units
-        lag = np.add.reduceat(values[d] * wv, starts, axis=1)
-        sim = scaling * focal * (lag + self_part)
-        greater += np.sum(sim >= observed, axis=0)
-        less += np.sum(sim <= observed, axis=0)
+        sim = sampler(c)  # (n, c) spatial lags
+        sim += self_part[:, None]
+        sim *= fz[:, None]
+        greater += np.sum(sim >= obs, axis=1)
+        less += np.sum(sim <= obs, axis=1)
         if keep:
-            sims[done : done + c] = sim
+            sims[:, done : done + c] = sim
         done += c
-    return greater, less, sims
+    return greater, less, (sims.T if keep else None)
+
+
+def _equal_weight_lags(values, card, row_w, rng):
+    """Sampler of conditional lags when each unit's neighbour weights are all equal.
+
+    One ordered sample of ``kmax + 1`` distinct units per permutation; unit ``i``
+    takes its first ``k_i`` units other than itself: the sum of the first ``k_i``
+    drawn values (a prefix sum shared by all units), with ``i``'s own value swapped
+    for the next draw when ``i`` is among them. O(n) work per permutation.
+    """
+    n = len(values)
+    kmax = int(card.max())
+    m = kmax + 1
+
+    def lags(c):
+        draws = _ordered_samples(rng, n, m, c)  # (c, m)
+        drawn = values[draws]
+        prefix = np.zeros((c, m + 1))
+        np.cumsum(drawn, axis=1, out=prefix[:, 1:])
+        where = np.full((c, n), m, dtype=np.int32)
+        where[np.arange(c)[:, None], draws] = np.arange(m, dtype=np.int32)
+        lag = prefix[:, card]  # (c, n) sum of the first k_i draws
+        hit = where < card  # unit i is among its own first k_i draws
+        fix = drawn[:, card] - values  # swap i's value for draw k_i
+        lag += np.where(hit, fix, 0.0)
+        lag *= row_w
+        return lag.T.copy()
+
+    return lags
+
+
+def _edge_lags(values, off, card, rng):
+    """Sampler of conditional lags for general weights: O(edges) per permutation."""
+    n = len(values)
+    indptr, nbr, wv = off.indptr, off.indices, off.data
+    kmax = int(card.max())
+    rows = np.repeat(np.arange(n), card)[:, None]
+    slot = np.arange(len(nbr)) - indptr[:-1].repeat(card)
+    starts = indptr[:-1]
+    wcol = wv[:, None]
+
+    def lags(c):
+        draws = _ordered_samples(rng, n - 1, kmax, c)
+        d = draws.T[slot]  # (edges, c): the draw for each neighbour slot
+        d += d >= rows  # skip unit i itself: draws index the other n - 1 units
+        vals = values[d]
+        vals *= wcol
+        return np.add.reduceat(vals, starts, axis=0)
+
+    return lags
 
 
 def _adjust(p, method):

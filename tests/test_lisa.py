@@ -108,6 +108,28 @@ def test_conditional_permutation_matches_exact_conditional_moments(name):
     assert np.all(np.abs(lm.VI_sim - lm.VIc) <= 4.5 * se_var)
 
 
+def test_conditional_permutation_general_weights():
+    """Unequal weights take the per-edge path: the same exact-moment check (see above)."""
+    from libpysal.graph import Graph
+
+    _, y = xy("columbus")
+    base = gal_graph("columbus")
+    adj = base.adjacency
+    rng = np.random.default_rng(3)
+    w = Graph.from_arrays(
+        adj.index.get_level_values(0),
+        adj.index.get_level_values(1),
+        rng.uniform(0.2, 2.0, len(adj)),
+    )
+    p = 20_000
+    lm = ga.local_moran(y, w, p, seed=5)
+    ref = esda.Moran_Local(y, w, permutations=0, transformation="o")
+    allclose(lm.Is, ref.Is)
+    assert np.all(np.abs(lm.EI_sim - lm.EIc) <= 4.5 * np.sqrt(lm.VIc / p))
+    mu4 = np.mean((lm.sim - lm.sim.mean(axis=0)) ** 4, axis=0)
+    assert np.all(np.abs(lm.VI_sim - lm.VIc) <= 4.5 * np.sqrt((mu4 - lm.VIc**2) / p))
+
+
 @pytest.mark.parametrize("pool,k", [(48, 9), (2000, 12), (5, 5), (3, 1)])
 def test_ordered_samples_are_distinct_and_uniform(pool, k):
     rng = np.random.default_rng(0)
