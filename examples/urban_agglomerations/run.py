@@ -86,11 +86,7 @@ def agglomerations(layer, members):
     for name, rows in members.groupby("agglomeration", sort=False):
         units = layer.loc[rows["adcode"]]
         grouping = dict.fromkeys(rows["adcode"], name)
-        parts.append(
-            geoagglom.dissolve_regions(
-                units, grouping, region_col="agglomeration", area_rtol=AREA_RTOL
-            )
-        )
+        parts.append(geoagglom.dissolve_regions(units, grouping, region_col="agglomeration"))
     regions = pd.concat(parts)
     regions["area_rel_diff"] = regions["area_geometry_km2"] / regions["area_km2"] - 1
     off = regions.index[regions["area_rel_diff"].abs() > AREA_RTOL]
@@ -131,8 +127,8 @@ def growth(loans):
     first, last = wide.columns.min(), wide.columns.max()
     frame = pd.DataFrame(
         {
-            f"loans_{first}": wide[first],
-            f"loans_{last}": wide[last],
+            f"{LOANS}_{first}": wide[first],
+            f"{LOANS}_{last}": wide[last],
             "growth_multiple": wide[last] / wide[first],
         }
     )
