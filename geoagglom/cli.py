@@ -30,6 +30,41 @@ def _areas(args):
         print(f"\n{len(table)} units, total {table['area_km2'].sum():,.2f} km² ({args.method})")
 
 
+def _run(args):
+    from geoagglom.study import Study, _print_progress
+
+    study = Study.from_toml(args.study)
+    results = study.run(args.output, overwrite=args.overwrite, progress=_print_progress)
+    _summarise(results)
+
+
+def _demo(args):
+    from geoagglom.study import Study, _print_progress, demo_dir
+
+    out = Path(args.output)
+    previous_demo = (out / "report.html").is_file() and (out / "versions.json").is_file()
+    if out.exists() and any(out.iterdir()) and not previous_demo:
+        raise GeoagglomError(
+            f"{out} exists and is not a previous demo output; pass another folder with -o."
+        )
+    study = Study.from_toml(demo_dir() / "study.toml")
+    results = study.run(out, overwrite=previous_demo, progress=_print_progress)
+    _summarise(results)
+    print("The demo's data are ILLUSTRATIVE (generated, not official statistics).")
+
+
+def _summarise(results):
+    tables = ", ".join(sorted(results.tables))
+    print(f"wrote {results.out_dir}/")
+    print(f"  report:  {results.report}")
+    print(f"  tables:  {len(results.tables)} CSV files in tables/ ({tables})")
+    print(f"  figures: {len(results.figures)} figures (PNG and SVG) in figures/")
+    if "table_I" in results.tables:
+        with pd.option_context("display.width", 120):
+            print("\nTable I (inequality of the regions' entropy):")
+            print(results.tables["table_I"].to_string(index=False))
+
+
 def _layers(_args):
     with pd.option_context("display.max_colwidth", 90, "display.width", 160):
         print(list_layers().to_string(index=False))
@@ -62,6 +97,16 @@ def build_parser():
     areas.add_argument("--method", choices=METHODS, default="geodesic")
     areas.add_argument("-o", "--output", help="write a CSV here instead of printing")
     areas.set_defaults(run=_areas)
+
+    run = sub.add_parser("run", help="run a study described in a TOML file")
+    run.add_argument("study", help="the study file (see examples/)")
+    run.add_argument("-o", "--output", help="output folder (default: the study's [output])")
+    run.add_argument("--overwrite", action="store_true", help="replace an existing folder")
+    run.set_defaults(run=_run)
+
+    demo = sub.add_parser("demo", help="run the bundled Shandong study (illustrative data)")
+    demo.add_argument("-o", "--output", default="geoagglom-demo", help="output folder")
+    demo.set_defaults(run=_demo)
 
     layers = sub.add_parser("layers", help="list the bundled layers and groupings")
     layers.set_defaults(run=_layers)
