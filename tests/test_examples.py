@@ -10,13 +10,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import libpysal
 import numpy as np
 import pandas as pd
 import pytest
+from esda.moran import Moran
 from inequality.atkinson import Atkinson
 from inequality.gini import Gini
 from inequality.theil import Theil, TheilD
+from libpysal.graph import Graph
 
 import geoagglom
 
@@ -245,8 +248,8 @@ def usjoin():
 
 
 def test_us_files(us, us_dir):
-    expected = ["states.csv", "theil.csv", "theil_regions.csv", "gini.csv"]
-    for stem in ("gini_theil", "theil_decomposition", "relative_income_map"):
+    expected = ["states.csv", "theil.csv", "theil_regions.csv", "gini.csv", "moran.csv"]
+    for stem in ("moran_scatter", "gini_theil", "theil_decomposition", "relative_income_map"):
         expected += [f"{stem}.png", f"{stem}.svg"]
     check_files(us, us_dir, expected)
 
@@ -301,6 +304,31 @@ def test_us_gini_matches_pysal(us, usjoin):
     np.testing.assert_allclose(parts, gini["total"], atol=1e-12)
 
 
+def test_us_moran_matches_esda(us, usjoin):
+    """Moran's I per decade against esda on libpysal's own queen contiguity."""
+    shapes = gpd.read_file(libpysal.examples.get_path("us48.shp"))
+    w = Graph.build_contiguity(shapes.set_index("STATE_FIPS"), rook=False).transform("r")
+    income = usjoin.assign(fips=usjoin["state_fips"].map("{:02d}".format)).set_index("fips")
+    moran = us["moran"].set_index("year")
+    assert list(moran.index) == DECADES
+    for year in DECADES:
+        ref = Moran(income.loc[w.unique_ids, str(year)].to_numpy(dtype=float), w, permutations=0)
+        row = moran.loc[year]
+        for attr in ("I", "EI", "z_norm", "p_norm", "z_rand", "p_rand"):
+            assert abs(row[attr] - getattr(ref, attr)) <= 1e-10, (year, attr)
+        assert 1 / 1000 <= row["p_sim"] <= 1
+    # Income clusters in space throughout: I > 0.3, significant, every decade.
+    assert (moran["I"] > 0.3).all()
+    assert (moran["p_sim"] < 0.01).all()
+
+
+def test_us_moran_is_reproducible(us):
+    again = load_example("us_income")
+    states, income = again.read_inputs()
+    w = geoagglom.spatial_weights(states, kind="queen")
+    pd.testing.assert_frame_equal(again.moran_by_decade(income, w), us["moran"])
+
+
 def test_us_command_line(tmp_path):
     """The one command of the README, run as a script."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -313,5 +341,5 @@ def test_us_command_line(tmp_path):
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "Wrote 10 files" in done.stdout
+    assert "Wrote 13 files" in done.stdout
     assert (tmp_path / "us_income_output" / "theil.csv").stat().st_size > 0

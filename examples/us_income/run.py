@@ -4,7 +4,8 @@ libpysal's ``us_income`` data (48 contiguous states) and the 8 regions of the
 U.S. Bureau of Economic Analysis (``bea_regions.csv``). For every decade year
 (1929, 1939, ..., 2009): the Theil T index of per-capita income across the
 states decomposed into within- and between-region parts, the Gini coefficient
-(with Dagum's decomposition), and the time-series figures.
+(with Dagum's decomposition), Moran's I of income over queen contiguity, and
+the time-series figures.
 
 Usage::
 
@@ -34,6 +35,7 @@ matplotlib.use("Agg")
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = "us_income_output"
 YEARS = list(range(1929, 2010, 10))
+PERMUTATIONS = 999
 
 
 def read_inputs():
@@ -90,14 +92,48 @@ def decompositions(income):
     return theil, theil_regions, gini
 
 
-def figures(theil, gini, income, states):
+def moran_by_decade(income, w):
+    """Global Moran's I of per-capita income per decade year.
+
+    Parameters
+    ----------
+    income : pandas.DataFrame
+        The long income table.
+    w : libpysal.graph.Graph
+        Row-standardised queen contiguity of the states.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per year: I, its expectation, z and p under normality and randomisation,
+        and the permutation z and pseudo p-value (999 permutations, seeded by the
+        year, two-sided).
+    """
+    rows = []
+    for year, rows_year in income.groupby("year"):
+        y = rows_year.set_index("state_fips")["income"]
+        frame = geoagglom.moran(y, w, permutations=PERMUTATIONS, seed=year).to_frame()
+        rows.append(frame.assign(year=year))
+    columns = ["year", "n", "I", "EI", "z_norm", "p_norm", "z_rand", "p_rand", "z_sim", "p_sim"]
+    return pd.concat(rows, ignore_index=True)[columns]
+
+
+def figures(theil, gini, income, states, w):
     """The Gini/Theil time series, the decomposition bars and an income map."""
     series = pd.DataFrame({"year": theil["year"], "gini": gini["total"], "theil": theil["total"]})
     source = "Per-capita income: BEA via libpysal us_income; 48 states, unweighted"
     relative = income.assign(
         relative_income=income["income"] / income.groupby("year")["income"].transform("mean")
     )
+    fig_moran, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
+    for ax, year in zip(axes, (YEARS[0], YEARS[-1]), strict=True):
+        y = income[income["year"] == year].set_index("state_fips")["income"].loc[w.unique_ids]
+        plotting.moran_scatterplot(
+            y, w.lag(y.to_numpy()), name="per-capita income", title=str(year), ax=ax
+        )
+    fig_moran.suptitle("Moran scatterplots, queen contiguity")
     return {
+        "moran_scatter": fig_moran,
         "gini_theil": plotting.gini_theil_series(
             series, title="Inequality of per-capita income across US states", note=source
         ),
@@ -135,16 +171,18 @@ def run(out_dir=DEFAULT_OUT):
     Returns
     -------
     dict
-        The tables (``theil``, ``theil_regions``, ``gini``, ``states``) as
+        The tables (``theil``, ``theil_regions``, ``gini``, ``moran``, ``states``) as
         DataFrames and ``files`` (the paths written).
     """
     states, income = read_inputs()
     theil, theil_regions, gini = decompositions(income)
+    w = geoagglom.spatial_weights(states, kind="queen")
     results = {
         "states": states.drop(columns="geometry").reset_index(),
         "theil": theil,
         "theil_regions": theil_regions,
         "gini": gini,
+        "moran": moran_by_decade(income, w),
     }
 
     def write(folder):
@@ -152,7 +190,7 @@ def run(out_dir=DEFAULT_OUT):
         for name, frame in results.items():
             files.append(folder / f"{name}.csv")
             frame.to_csv(files[-1], index=False)
-        for name, fig in figures(theil, gini, income, states).items():
+        for name, fig in figures(theil, gini, income, states, w).items():
             files += plotting.save_figure(fig, folder / name)
             plt.close(fig)
         return files
@@ -212,4 +250,5 @@ if __name__ == "__main__":
     columns = ["year", "total", "within", "between", "between_share"]
     print(out["theil"][columns].round(5).to_string(index=False))
     print(out["gini"][["year", "total"]].round(5).to_string(index=False))
+    print(out["moran"][["year", "I", "z_rand", "p_sim"]].round(5).to_string(index=False))
     print(f"Wrote {len(out['files'])} files to {Path(out['files'][0]).parent}")
