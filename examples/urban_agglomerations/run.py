@@ -1,0 +1,295 @@
+"""China's 11 national urban agglomerations: loan density entropy, 2011 and 2020.
+
+Each agglomeration is dissolved from its member prefectures (``membership.csv``,
+by whole prefecture), its land area is measured on the bundled boundaries, and
+its published loan balance (``loans.csv``) gives its financial entropy
+``beta_k = (L_k/S_k)/(L/S)``, totals taken over the 11 agglomerations. Then:
+Gini and Theil (T and L) of the entropies across the agglomerations, growth
+multiples 2020/2011, the shares of the top three and top five, and a national
+map of the 2020 entropy.
+
+Usage::
+
+    python examples/urban_agglomerations/run.py [OUT_DIR]
+
+``OUT_DIR`` defaults to ``urban_agglomerations_output`` in the current folder.
+It is written atomically: the results are built in a temporary folder next to
+it and moved into place only when complete.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import shapely
+
+import geoagglom
+from geoagglom import plotting
+
+matplotlib.use("Agg")
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_OUT = "urban_agglomerations_output"
+LOANS = "loans_100m_yuan"
+# The layer's area_km2 was measured on the full-resolution boundaries; the bundled
+# outlines are simplified, so the area of a dissolved outline may differ slightly.
+AREA_RTOL = 1e-3
+
+
+def read_inputs(layer):
+    """The membership matched to the layer's units, and the loan table.
+
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame
+        The ``china-prefectures`` layer.
+
+    Returns
+    -------
+    members : pandas.DataFrame
+        ``membership.csv`` with the unit's ``adcode``, English name and area.
+    loans : pandas.DataFrame
+        ``loans.csv``: agglomeration, year, loans (100 million yuan).
+    """
+    membership = pd.read_csv(HERE / "membership.csv")
+    # year= lets one unit appear once per agglomeration: the plans overlap.
+    matched = geoagglom.match_units(
+        membership, layer, column="city", province_column="province", year="agglomeration"
+    ).table
+    members = matched.join(layer[["name_en", "area_km2"]], on="adcode")
+    loans = pd.read_csv(HERE / "loans.csv", comment="#")
+    unknown = set(loans["agglomeration"]) ^ set(members["agglomeration"])
+    if unknown:
+        raise ValueError(f"loans.csv and membership.csv disagree on {sorted(unknown)}.")
+    return members, loans
+
+
+def agglomerations(layer, members):
+    """Dissolve each agglomeration from its member prefectures.
+
+    Each agglomeration is dissolved on its own, since the plans overlap.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by agglomeration: ``n_units``, ``area_km2`` (sum of the members'
+        geodesic areas), ``area_geometry_km2`` (geodesic area of the dissolved
+        outline), their relative difference and the geometry.
+    """
+    parts = []
+    for name, rows in members.groupby("agglomeration", sort=False):
+        units = layer.loc[rows["adcode"]]
+        grouping = dict.fromkeys(rows["adcode"], name)
+        parts.append(geoagglom.dissolve_regions(units, grouping, region_col="agglomeration"))
+    regions = pd.concat(parts)
+    regions["area_rel_diff"] = regions["area_geometry_km2"] / regions["area_km2"] - 1
+    off = regions.index[regions["area_rel_diff"].abs() > AREA_RTOL]
+    if len(off):
+        raise ValueError(f"Dissolved areas differ from the members' sums for {list(off)}.")
+    return regions
+
+
+def entropy(loans, regions):
+    """Financial entropy of every agglomeration, year by year (tidy, long)."""
+    table = loans.join(regions["area_km2"], on="agglomeration")
+    frame = geoagglom.by_year(
+        geoagglom.financial_entropy, table, quantity=LOANS, ids="agglomeration"
+    )
+    return frame.rename(columns={"quantity": LOANS, "density": "loans_per_km2"})
+
+
+def inequality(entropies):
+    """Gini, Theil T and Theil L of the entropies across agglomerations, per year."""
+    rows = []
+    for year, e in entropies.groupby("year"):
+        beta = e["beta"].to_numpy()
+        rows.append(
+            {
+                "year": year,
+                "n": len(beta),
+                "gini": geoagglom.gini(beta).g,
+                "theil_t": geoagglom.theil(beta, kind="T").T,
+                "theil_l": geoagglom.theil(beta, kind="L").L,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def growth(loans):
+    """Loans in the first and last year and the growth multiple, per agglomeration."""
+    wide = loans.pivot(index="agglomeration", columns="year", values=LOANS)
+    first, last = wide.columns.min(), wide.columns.max()
+    frame = pd.DataFrame(
+        {
+            f"{LOANS}_{first}": wide[first],
+            f"{LOANS}_{last}": wide[last],
+            "growth_multiple": wide[last] / wide[first],
+        }
+    )
+    return frame.sort_values("growth_multiple", ascending=False).reset_index()
+
+
+def top_shares(loans, tops=(3, 5)):
+    """Share of the largest agglomerations in the total loans, per year."""
+    rows = []
+    for year, rows_year in loans.groupby("year"):
+        ranked = rows_year.sort_values(LOANS, ascending=False)
+        total = ranked[LOANS].sum()
+        row = {"year": year, "total_loans_100m_yuan": total}
+        for k in tops:
+            row[f"top{k}_share"] = ranked[LOANS].head(k).sum() / total
+            row[f"top{k}"] = "; ".join(ranked["agglomeration"].head(k))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def entropy_map(layer, regions, beta, year):
+    """China's prefectures in light grey, the agglomerations coloured by entropy.
+
+    The South China Sea islands are drawn in an inset, at the same scale.
+    """
+    background = layer.set_geometry(shapely.coverage_simplify(layer.geometry.values, 0.02))
+    fig, ax = plt.subplots(figsize=(10, 7.6), layout="constrained")
+    background.plot(ax=ax, color="#e6e6e6", edgecolor="white", linewidth=0.3)
+    plotting.choropleth(
+        regions,
+        beta,
+        scheme="natural_breaks",
+        k=5,
+        regions=regions,
+        legend_title=f"Loan density entropy, {year}",
+        fmt="{:.2f}",
+        counts=False,
+        scale_bar=False,
+        note="Loans: China Urban Statistical Yearbook, as tabulated in the study",
+        ax=ax,
+    )
+    ax.get_legend().set_loc("lower left")
+    # The choropleth framed the agglomerations; frame the mainland and Hainan instead.
+    minx, _, maxx, maxy = layer.total_bounds
+    aspect = 1 / np.cos(np.radians(36))
+    ax.set(xlim=(minx - 1, maxx + 1), ylim=(17, maxy + 1), aspect=aspect)
+    inset = ax.inset_axes([0.84, 0.0, 0.16, 0.3])
+    background.plot(ax=inset, color="#e6e6e6", edgecolor="#999999", linewidth=0.3)
+    inset.set(
+        xlim=(106, 123), ylim=(3, 24), aspect=aspect, xticks=[], yticks=[], xlabel="", ylabel=""
+    )
+    ax.set_title(f"Loan density entropy of the 11 national urban agglomerations, {year}")
+    ax.text(
+        0.99,
+        0.32,
+        "Yuncheng, Xingtai and Handan\nbelong to two agglomerations each",
+        transform=ax.transAxes,
+        ha="right",
+        fontsize=8,
+        color="#333333",
+    )
+    return fig
+
+
+def run(out_dir=DEFAULT_OUT):
+    """Run the example and write its tables and map into ``out_dir``, atomically.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Output folder; replaced as a whole if it exists.
+
+    Returns
+    -------
+    dict
+        The tables (``members``, ``agglomerations``, ``entropy``,
+        ``inequality``, ``growth``, ``top_shares``) as DataFrames, the
+        dissolved ``regions`` (GeoDataFrame) and ``files`` (paths written).
+    """
+    layer = geoagglom.load_layer("china-prefectures")
+    members, loans = read_inputs(layer)
+    regions = agglomerations(layer, members)
+    entropies = entropy(loans, regions)
+    results = {
+        "members": members,
+        "agglomerations": regions.drop(columns="geometry").reset_index(),
+        "entropy": entropies,
+        "inequality": inequality(entropies),
+        "growth": growth(loans),
+        "top_shares": top_shares(loans),
+    }
+    last = entropies["year"].max()
+    beta = entropies[entropies["year"] == last].set_index("agglomeration")["beta"]
+
+    def write(folder):
+        files = []
+        for name, frame in results.items():
+            files.append(folder / f"{name}.csv")
+            frame.to_csv(files[-1], index=False)
+        files.append(folder / "agglomerations.geojson")
+        regions.reset_index().to_file(files[-1], driver="GeoJSON")
+        fig = entropy_map(layer, regions, beta, last)
+        files += plotting.save_figure(fig, folder / f"map_entropy_{last}")
+        plt.close(fig)
+        return files
+
+    files = write_atomically(out_dir, write)
+    return {**results, "regions": regions, "files": files}
+
+
+def write_atomically(out_dir, write):
+    """Call ``write(folder)`` on a temporary folder next to ``out_dir``, then rename it.
+
+    ``write`` returns the paths it wrote. An existing ``out_dir`` is replaced only
+    if it holds nothing but files of those names (an earlier run's output). On any
+    error the temporary folder is removed and ``out_dir`` is left as it was.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files, at their final place in ``out_dir``.
+    """
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        names = [Path(f).name for f in write(tmp)]
+        os.chmod(tmp, 0o777 & ~_umask())
+        if not out_dir.exists():
+            os.replace(tmp, out_dir)
+        else:
+            foreign = sorted(set(os.listdir(out_dir)) - set(names))
+            if foreign:
+                raise FileExistsError(
+                    f"{out_dir} exists and holds files this example does not write "
+                    f"({', '.join(foreign[:5])}); choose another output folder."
+                )
+            aside = tmp.with_name(tmp.name + ".old")
+            os.replace(out_dir, aside)
+            try:
+                os.replace(tmp, out_dir)
+            except BaseException:
+                os.replace(aside, out_dir)
+                raise
+            shutil.rmtree(aside)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out_dir / name for name in names]
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+if __name__ == "__main__":
+    out = run(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUT)
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        print(out["entropy"].round(4).to_string(index=False))
+        print(out["inequality"].round(4).to_string(index=False))
+        print(out["top_shares"].round(4).to_string(index=False))
+    print(f"Wrote {len(out['files'])} files to {Path(out['files'][0]).parent}")
