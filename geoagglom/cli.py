@@ -41,14 +41,9 @@ def _run(args):
 def _demo(args):
     from geoagglom.study import Study, _print_progress, demo_dir
 
-    out = Path(args.output)
-    previous_demo = (out / "report.html").is_file() and (out / "versions.json").is_file()
-    if out.exists() and any(out.iterdir()) and not previous_demo:
-        raise GeoagglomError(
-            f"{out} exists and is not a previous demo output; pass another folder with -o."
-        )
     study = Study.from_toml(demo_dir() / "study.toml")
-    results = study.run(out, overwrite=previous_demo, progress=_print_progress)
+    # An earlier demo output is replaced; a folder holding anything else is not.
+    results = study.run(args.output, overwrite="own", progress=_print_progress)
     _summarise(results)
     print("The demo's data are ILLUSTRATIVE (generated, not official statistics).")
 

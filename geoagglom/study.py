@@ -11,10 +11,7 @@ place only when complete, so an interrupted run leaves nothing behind.
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -437,33 +434,15 @@ class Study:
         -------
         StudyResults
         """
+        from geoagglom.output import write_folder
         from geoagglom.pipeline import run_study
 
         out_dir = Path(out_dir or getattr(self, "output", "geoagglom_output"))
-        if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
-            raise InputError(
-                f"The output folder {out_dir} exists and is not empty; choose another "
-                "folder or pass overwrite=True (--overwrite)."
-            )
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(
-            tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent)
-        )
         say = progress or (lambda message: None)
-        try:
-            results = run_study(self, work, say)
-            if out_dir.exists():
-                trash = out_dir.with_name(f".{out_dir.name}.old")
-                shutil.rmtree(trash, ignore_errors=True)
-                os.replace(out_dir, trash)
-                os.replace(work, out_dir)
-                shutil.rmtree(trash, ignore_errors=True)
-            else:
-                os.replace(work, out_dir)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        return results.moved_to(work, out_dir)
+        results, work, final = write_folder(
+            out_dir, lambda folder: run_study(self, folder, say), replace=overwrite
+        )
+        return results.moved_to(work, final)
 
 
 def demo_dir():

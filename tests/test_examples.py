@@ -22,6 +22,7 @@ from inequality.theil import Theil, TheilD
 from libpysal.graph import Graph
 
 import geoagglom
+from geoagglom import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -200,7 +201,7 @@ def test_urban_interrupted_run_leaves_nothing(urban_module, tmp_path, monkeypatc
     assert os.listdir(tmp_path) == []
 
 
-def test_write_atomically_replaces_only_earlier_output(urban_module, tmp_path):
+def test_write_files_replaces_only_earlier_output(urban_module, tmp_path):
     out = tmp_path / "out"
 
     def write(text):
@@ -210,13 +211,13 @@ def test_write_atomically_replaces_only_earlier_output(urban_module, tmp_path):
 
         return writer
 
-    urban_module.write_atomically(out, write("first"))
-    urban_module.write_atomically(out, write("second"))
+    urban_module.write_files(out, write("first"))
+    urban_module.write_files(out, write("second"))
     assert (out / "a.csv").read_text() == "second"
     assert os.listdir(tmp_path) == ["out"]
     (out / "notes.txt").write_text("mine")
-    with pytest.raises(FileExistsError, match=r"notes\.txt"):
-        urban_module.write_atomically(out, write("third"))
+    with pytest.raises(InputError, match=r"notes\.txt"):
+        urban_module.write_files(out, write("third"))
     assert sorted(os.listdir(out)) == ["a.csv", "notes.txt"]
     assert (out / "a.csv").read_text() == "second"
     assert os.listdir(tmp_path) == ["out"]

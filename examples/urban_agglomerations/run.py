@@ -17,10 +17,7 @@ It is written atomically: the results are built in a temporary folder next to
 it and moved into place only when complete.
 """
 
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -31,6 +28,7 @@ import shapely
 
 import geoagglom
 from geoagglom import plotting
+from geoagglom.output import write_folder
 
 matplotlib.use("Agg")
 
@@ -235,55 +233,14 @@ def run(out_dir=DEFAULT_OUT):
         plt.close(fig)
         return files
 
-    files = write_atomically(out_dir, write)
+    files = write_files(out_dir, write)
     return {**results, "regions": regions, "files": files}
 
 
-def write_atomically(out_dir, write):
-    """Call ``write(folder)`` on a temporary folder next to ``out_dir``, then rename it.
-
-    ``write`` returns the paths it wrote. An existing ``out_dir`` is replaced only
-    if it holds nothing but files of those names (an earlier run's output). On any
-    error the temporary folder is removed and ``out_dir`` is left as it was.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files, at their final place in ``out_dir``.
-    """
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        names = [Path(f).name for f in write(tmp)]
-        os.chmod(tmp, 0o777 & ~_umask())
-        if not out_dir.exists():
-            os.replace(tmp, out_dir)
-        else:
-            foreign = sorted(set(os.listdir(out_dir)) - set(names))
-            if foreign:
-                raise FileExistsError(
-                    f"{out_dir} exists and holds files this example does not write "
-                    f"({', '.join(foreign[:5])}); choose another output folder."
-                )
-            aside = tmp.with_name(tmp.name + ".old")
-            os.replace(out_dir, aside)
-            try:
-                os.replace(tmp, out_dir)
-            except BaseException:
-                os.replace(aside, out_dir)
-                raise
-            shutil.rmtree(aside)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return [out_dir / name for name in names]
-
-
-def _umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def write_files(out_dir, write):
+    """Write the outputs atomically; an earlier run's output folder is replaced."""
+    files, tmp, final = write_folder(out_dir, write, replace="own")
+    return [final / Path(f).relative_to(tmp) for f in files]
 
 
 if __name__ == "__main__":
