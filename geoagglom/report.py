@@ -62,7 +62,7 @@ th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: .85em; color: #555; }
 pre { background: #f7f7f7; padding: 1em; overflow: auto; }
-.note { color: #555; font-size: .9em; }
+.note { color: #555; font-size: .9em; } .wide { overflow-x: auto; }
 """
 
 
@@ -128,6 +128,7 @@ def _table_section(heading, text, frame, collapsed=False):
     table = frame.to_html(
         index=False, float_format=lambda v: f"{v:.6g}", na_rep="", border=0, escape=True
     )
+    table = f"<div class='wide'>{table}</div>"  # wide tables scroll, not overflow
     body = f"<p class='note'>{html.escape(text)}</p>" if text else ""
     if collapsed:
         body += f"<details><summary>{len(frame)} rows</summary>{table}</details>"
