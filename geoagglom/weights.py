@@ -577,8 +577,11 @@ def spatial_weights(
             code = np.unique(heads * n + tails)
             heads, tails = np.divmod(code, n)
             detail = "; ".join(
-                f"{ids_arr[i]!r}→{format_ids(ids_arr[t_new[h_new == i]])}" for i in island_pos[:20]
+                f"{format_ids([ids_arr[i]])}→{format_ids(ids_arr[t_new[h_new == i]])}"
+                for i in island_pos[:20]
             )
+            if len(island_pos) > 20:
+                detail += f"; … and {len(island_pos) - 20} more"
             warnings.warn(
                 f"attached {len(island_pos)} island(s) to their {kk} nearest unit(s) "
                 f"by great-circle distance: {detail}.",

