@@ -73,6 +73,14 @@ def run_study(study, work, say):
     values = values[["unit", study.year, *study.quantity, *_optional(study.second_variable)]]
     values = values.rename(columns={study.year: "year"})
     # The study covers the units that have data (a province's cities on a national layer).
+    if len(match.missing_units):
+        say(
+            f"{len(match.missing_units)} of the layer's {len(units)} units have no data "
+            "and are left out of the study (listed in the report)"
+        )
+        results.tables["units_without_data"] = _with_names(
+            pd.DataFrame({"unit": match.missing_units}), units
+        )
     units = units.loc[units.index.isin(values["unit"])]
     values["quantity"] = values[study.quantity].sum(axis=1)
     years = sorted(values["year"].unique())

@@ -45,12 +45,24 @@ SECTIONS = {
     "entropy_units": ("Financial entropy of the units", ""),
     "location_quotient": ("Location quotients of the quantities", ""),
     "lisa": ("Local Moran of every unit and year", ""),
+    "units_without_data": (
+        "Layer units without data",
+        "Units of the boundary layer that no row of the data table matched; the study "
+        "leaves them out.",
+    ),
     "match_report": (
         "Match report",
         "How each distinct unit name or code of the data table was matched to the layer.",
     ),
 }
-LONG_TABLES = {"entropy_units", "location_quotient", "lisa", "match_report", "entropy_regions"}
+LONG_TABLES = {
+    "entropy_units",
+    "location_quotient",
+    "lisa",
+    "match_report",
+    "entropy_regions",
+    "units_without_data",
+}
 
 _CSS = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }

@@ -138,6 +138,8 @@ class Study:
         Drop table rows that match no unit (they stay in the match report).
     province : str, optional
         A province column of the table, to separate same-named units.
+    output : str or pathlib.Path, optional
+        Default output folder of :meth:`run` (``geoagglom_output``).
     config_text : str, optional
         The TOML the study came from (copied into the report).
     """
@@ -174,6 +176,7 @@ class Study:
         lang="en",
         drop_unmatched=False,
         province=None,
+        output=None,
         config_text=None,
     ):
         self.data = data
@@ -197,6 +200,7 @@ class Study:
         self.lang = lang
         self.drop_unmatched = drop_unmatched
         self.province = province
+        self.output = Path(output) if output is not None else Path("geoagglom_output")
         self.config_text = config_text
         self._check_options()
 
@@ -295,14 +299,11 @@ class Study:
                 map_years=maps.get("years"),
                 map_bins=maps.get("bins"),
                 lang=maps.get("lang", "en"),
+                output=base / config.get("output", {}).get("folder", "geoagglom_output"),
                 config_text=text,
-            )._with_output(base / config.get("output", {}).get("folder", "geoagglom_output"))
+            )
         except StudyConfigError as err:
             raise StudyConfigError(f"{path.name}: {err}") from None
-
-    def _with_output(self, folder):
-        self.output = Path(folder)
-        return self
 
     def _check_options(self):
         checks = [
@@ -437,7 +438,7 @@ class Study:
         from geoagglom.output import write_folder
         from geoagglom.pipeline import run_study
 
-        out_dir = Path(out_dir or getattr(self, "output", "geoagglom_output"))
+        out_dir = Path(out_dir or self.output)
         say = progress or (lambda message: None)
         results, work, final = write_folder(
             out_dir, lambda folder: run_study(self, folder, say), replace=overwrite

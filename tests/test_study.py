@@ -238,3 +238,26 @@ def test_unmatched_rows_stop_the_run(tmp_path):
 def test_demo_folder_ships_with_the_study():
     assert (demo_dir() / "study.toml").is_file()
     assert Path(demo_dir() / "generate_data.py").is_file()
+
+
+def test_national_layer_with_a_provincial_table(tmp_path):
+    """Units without data are left out, said so, and listed; the study runs on the rest."""
+    raw = pd.read_csv(demo_dir() / "illustrative_data.csv", comment="#")
+    raw = raw[raw["城市"] != "莱芜市"]  # today's layer has no Laiwu
+    messages = []
+    study = Study(
+        raw,
+        unit="城市",
+        year="年份",
+        quantity=["年末金融机构存款余额(万元)", "年末金融机构各项贷款余额(万元)"],
+        layer="china-prefectures",
+        permutations=9,
+        years=[2015, 2016],
+    )
+    results = study.run(tmp_path / "national", progress=messages.append)
+    left_out = results.tables["units_without_data"]
+    assert len(left_out) == 370 - 16
+    assert 370100 not in set(left_out["unit"])
+    assert any("354 of the layer's 370 units have no data" in m for m in messages)
+    assert results.tables["entropy_units"].groupby("year")["unit"].nunique().tolist() == [16, 16]
+    assert "Layer units without data" in results.report.read_text(encoding="utf-8")
