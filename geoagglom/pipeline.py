@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import platform
+import warnings
 from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
@@ -55,6 +56,28 @@ def run_study(study, work, say):
     results = StudyResults(out_dir=work)
     (work / "tables").mkdir()
     (work / "figures").mkdir()
+    # geoagglom's warnings (islands attached, rows dropped, geometries repaired) go to the
+    # report too; every warning is passed on to the caller as usual.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _compute(study, work, say, results)
+    for warning in caught:
+        if warning.category.__module__.startswith("geoagglom"):
+            results.notes.append(str(warning.message))
+            say(f"note: {warning.message}")
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    say("tables and report")
+    for name, frame in results.tables.items():
+        frame.to_csv(work / "tables" / f"{name}.csv", index=False)
+    (work / "versions.json").write_text(json.dumps(versions(), indent=2), encoding="utf-8")
+    if study.config_text:
+        (work / "study.toml").write_text(study.config_text, encoding="utf-8")
+    results.report = write_report(study, results, work / "report.html")
+    return results
+
+
+def _compute(study, work, say, results):
+    """Every table and figure of the study, into ``results``."""
 
     say("reading boundaries and data")
     units = study.load_units()
@@ -136,15 +159,6 @@ def run_study(study, work, say):
 
     results.figures = draw_study_figures(study, units, results.tables, regions_geo, spatial, work)
 
-    say("tables and report")
-    for name, frame in results.tables.items():
-        frame.to_csv(work / "tables" / f"{name}.csv", index=False)
-    (work / "versions.json").write_text(json.dumps(versions(), indent=2), encoding="utf-8")
-    if study.config_text:
-        (work / "study.toml").write_text(study.config_text, encoding="utf-8")
-    results.report = write_report(study, results, work / "report.html")
-    return results
-
 
 def _spatial(study, units, entropy, values, years, results, say):
     """Moran trend, LISA classes and transitions, bivariate Moran; None for < 3 units."""
@@ -162,6 +176,7 @@ def _spatial(study, units, entropy, values, years, results, say):
         unit="unit",
         year="year",
         kind=study.weights,
+        islands=study.islands,
         k=study.k,
         permutations=study.permutations,
         seed=study.seed,

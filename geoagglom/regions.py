@@ -22,6 +22,10 @@ from geoagglom.errors import InputError, format_ids
 __all__ = ["dissolve_regions", "normalize_grouping"]
 
 
+class AreaMismatchWarning(UserWarning):
+    """A region's summed unit areas differ from the area of its dissolved geometry."""
+
+
 def normalize_grouping(grouping, region_col="region", unit_col=None):
     """A grouping as a Series ``unit id → region``.
 
@@ -231,7 +235,7 @@ def dissolve_regions(
                 f"the area of their dissolved geometry by more than {area_rtol:.0%}: gaps or "
                 "overlaps between units, or areas not measured on these boundaries. The "
                 f"summed areas are used; compare '{area_col}' with 'area_geometry_km2'.",
-                UserWarning,
+                AreaMismatchWarning,
                 stacklevel=2,
             )
     result.attrs["members"] = members

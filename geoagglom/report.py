@@ -92,6 +92,9 @@ def write_report(study, results, path):
             "by a seeded script to demonstrate the method. They are not official statistics.</p>"
         )
     parts.append(_summary(study, results))
+    if results.notes:
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in results.notes)
+        parts.append(f"<h2>Notes from the run</h2><ul>{items}</ul>")
     for name, (heading, text) in SECTIONS.items():
         if name in results.tables and name not in LONG_TABLES:
             parts.append(_table_section(heading, text, results.tables[name]))

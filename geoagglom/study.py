@@ -49,6 +49,7 @@ _SCHEMA = {
         "permutations": int,
         "seed": int,
         "weights": str,
+        "islands": str,
         "k": int,
         "alpha": float,
         "adjust": str,
@@ -73,12 +74,16 @@ class StudyResults:
         Every figure's PNG and SVG paths (in ``figures/``).
     report : pathlib.Path
         ``report.html``.
+    notes : list of str
+        Warnings raised during the run (islands attached, components, repaired
+        geometries, dropped rows), also shown in the report.
     """
 
     out_dir: Path
     tables: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)
     report: Path | None = None
+    notes: list = field(default_factory=list)
 
     def moved_to(self, old, new):
         """The same results with paths under ``old`` rewritten to ``new``."""
@@ -128,6 +133,10 @@ class Study:
         Permutations for Moran/LISA/Theil inference and the seed that makes
         them repeatable.
     weights : {"queen", "rook", "knn", "distance"}, default "queen"
+    islands : {"raise", "drop", "nearest"}, default "raise"
+        Units without a neighbour (an island such as Hainan's Sansha): an error
+        naming them, left out of the spatial statistics, or attached to their
+        nearest unit.
     alpha : float, default 0.05
     adjust : {"fdr", "bonferroni"}, optional
         Multiple-testing adjustment of the LISA p-values.
@@ -166,6 +175,7 @@ class Study:
         permutations=999,
         seed=12345,
         weights="queen",
+        islands="raise",
         k=None,
         alpha=0.05,
         adjust=None,
@@ -193,7 +203,7 @@ class Study:
         self.title = title or "Financial agglomeration study"
         self.theil = [str(t).upper() for t in theil]
         self.permutations, self.seed = permutations, seed
-        self.weights, self.k = weights, k
+        self.weights, self.islands, self.k = weights, islands, k
         self.alpha, self.adjust = alpha, adjust
         self.map_scheme, self.map_k = map_scheme, map_k
         self.map_years, self.map_bins = map_years, map_bins
@@ -291,6 +301,7 @@ class Study:
                 permutations=measures.get("permutations", 999),
                 seed=measures.get("seed", 12345),
                 weights=measures.get("weights", "queen"),
+                islands=measures.get("islands", "raise"),
                 k=measures.get("k"),
                 alpha=measures.get("alpha", 0.05),
                 adjust=measures.get("adjust"),
@@ -314,6 +325,12 @@ class Study:
                 "weights",
                 self.weights in ("queen", "rook", "knn", "distance"),
                 "queen, rook, knn or distance",
+            ),
+            (
+                "measures",
+                "islands",
+                self.islands in ("raise", "drop", "nearest"),
+                "raise, drop or nearest",
             ),
             ("measures", "alpha", 0 < self.alpha < 1, "between 0 and 1"),
             ("measures", "adjust", self.adjust in (None, "fdr", "bonferroni"), "fdr or bonferroni"),

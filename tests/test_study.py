@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import geoagglom
-from geoagglom import InputError, Study, StudyConfigError
+from geoagglom import InputError, SpatialWeightsWarning, Study, StudyConfigError
 from geoagglom.cli import main
 from geoagglom.study import demo_dir
 
@@ -261,3 +261,26 @@ def test_national_layer_with_a_provincial_table(tmp_path):
     assert any("354 of the layer's 370 units have no data" in m for m in messages)
     assert results.tables["entropy_units"].groupby("year")["unit"].nunique().tolist() == [16, 16]
     assert "Layer units without data" in results.report.read_text(encoding="utf-8")
+
+
+def test_islands_policy_of_a_national_study(tmp_path, china):
+    """Sansha and Taiwan have no contiguity neighbour: an error by default, or a policy."""
+    rng = pd.Series(range(len(china)), index=china.index)
+    table = pd.concat(
+        [
+            pd.DataFrame({"code": china.index, "year": yr, "loans": 100.0 + rng.to_numpy() * yr})
+            for yr in (2019, 2020)
+        ]
+    )
+    common = dict(unit="code", year="year", quantity="loans", permutations=9)
+    with pytest.raises(InputError, match=r"460300.*710000"):
+        Study(table, **common).run(tmp_path / "raise")
+    assert not (tmp_path / "raise").exists()
+    with pytest.warns(SpatialWeightsWarning) as caught:
+        results = Study(table, islands="nearest", **common).run(tmp_path / "nearest")
+    assert len(caught) == 2
+    assert any("attached" in note and "460300" in note for note in results.notes)
+    assert any("2 disconnected components" in note for note in results.notes)
+    assert "Notes from the run" in results.report.read_text(encoding="utf-8")
+    assert len(results.tables["moran_trend"]) == 2
+    assert set(results.tables["lisa"]["unit"]) == set(china.index)
