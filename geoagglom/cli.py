@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geoagglom import __version__
 from geoagglom.area import METHODS, land_area
 from geoagglom.boundaries import list_layers, resolve_layer
 from geoagglom.errors import GeoagglomError
@@ -84,6 +85,7 @@ def build_parser():
         prog="geoagglom",
         description="Spatial analysis of financial agglomeration.",
     )
+    parser.add_argument("--version", action="version", version=f"geoagglom {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     areas = sub.add_parser("areas", help="land area (km²) of every unit of a layer or file")

@@ -6,6 +6,7 @@ import sys
 import pandas as pd
 import pytest
 
+import geoagglom
 from geoagglom.cli import main
 
 
@@ -55,3 +56,10 @@ def test_module_entry_point():
         [sys.executable, "-m", "geoagglom", "layers"], capture_output=True, text=True, check=True
     )
     assert "china-prefectures" in done.stdout
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"geoagglom {geoagglom.__version__}"
