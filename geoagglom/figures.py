@@ -5,8 +5,38 @@ from __future__ import annotations
 import matplotlib
 
 from geoagglom import plotting
+from geoagglom.boundaries import _catalog, load_grouping
 
 ILLUSTRATIVE_NOTE = "Illustrative data: not official statistics"
+
+#: The figures' own words, by language; lang="zh" falls back to English (with a
+#: warning from :mod:`geoagglom.plotting`) when no CJK font is installed.
+TEXT = {
+    "en": {
+        "note": ILLUSTRATIVE_NOTE,
+        "suffix": " (illustrative data)",
+        "entropy_map": "Financial entropy{suffix}",
+        "entropy_legend": "entropy β",
+        "lisa": "LISA clusters of financial entropy, {year}{suffix}",
+        "moran": "Moran scatterplot of financial entropy, {year}{suffix}",
+        "moran_name": "financial entropy",
+        "entropy_regions": "Financial entropy by region{suffix}",
+        "gini_theil": "Inequality of the regions' entropy{suffix}",
+        "decomposition": "Theil T of the units' entropy: within and between regions{suffix}",
+    },
+    "zh": {
+        "note": "示例数据，非官方统计",
+        "suffix": "（示例数据）",
+        "entropy_map": "金融熵{suffix}",
+        "entropy_legend": "金融熵 β",
+        "lisa": "{year}年金融熵 LISA 聚类图{suffix}",
+        "moran": "{year}年金融熵 Moran 散点图{suffix}",
+        "moran_name": "金融熵",
+        "entropy_regions": "各区域金融熵{suffix}",
+        "gini_theil": "区域金融熵的差异{suffix}",
+        "decomposition": "城市金融熵的泰尔 T 指数：区域内与区域间{suffix}",
+    },
+}
 
 
 def draw_study_figures(study, units, tables, regions, spatial, work):
@@ -20,8 +50,16 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
     matplotlib.use("Agg")  # files only: never open a window
     import matplotlib.pyplot as plt
 
-    note = ILLUSTRATIVE_NOTE if study.illustrative else None
-    suffix = " (illustrative data)" if study.illustrative else ""
+    lang = study.lang
+    if lang == "zh" and plotting.find_cjk_font() is None:
+        lang = "en"  # plotting warns and draws English labels
+    words = TEXT[lang]
+    note = words["note"] if study.illustrative else None
+    suffix = words["suffix"] if study.illustrative else ""
+
+    def t(key, **fields):
+        return words[key].format(suffix=suffix, **fields)
+
     folder = work / "figures"
     saved = {}
 
@@ -46,10 +84,10 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
             k=study.map_k,
             bins=study.map_bins,
             regions=regions,
-            title=f"Financial entropy{suffix}",
+            title=t("entropy_map"),
             note=note,
             lang=study.lang,
-            legend_title="entropy β",
+            legend_title=words["entropy_legend"],
         ),
     )
     if spatial is not None:
@@ -62,7 +100,7 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
                     units,
                     labels,
                     regions=regions,
-                    title=f"LISA clusters of financial entropy, {yr}{suffix}",
+                    title=t("lisa", year=yr),
                     note=note,
                     lang=study.lang,
                 ),
@@ -75,7 +113,8 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
             plotting.moran_scatterplot(
                 y,
                 spatial.weights.lag(y.to_numpy()),
-                title=f"Moran scatterplot of financial entropy, {last}{suffix}",
+                title=t("moran", year=last),
+                name=words["moran_name"],
                 note=note,
                 lang=study.lang,
             ),
@@ -84,9 +123,9 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
         save(
             "entropy_by_region",
             plotting.entropy_by_region(
-                tables["entropy_regions"],
+                _region_names(tables["entropy_regions"], study, lang),
                 value="beta",
-                title=f"Financial entropy by region{suffix}",
+                title=t("entropy_regions"),
                 note=note,
                 lang=study.lang,
             ),
@@ -97,7 +136,7 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
                 tables["table_I"],
                 gini="gini",
                 theil="theil_T",
-                title=f"Inequality of the regions' entropy{suffix}",
+                title=t("gini_theil"),
                 note=note,
                 lang=study.lang,
             ),
@@ -106,7 +145,7 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
             "decomposition",
             plotting.decomposition_bars(
                 tables["table_II"],
-                title=f"Theil T of the units' entropy: within and between regions{suffix}",
+                title=t("decomposition"),
                 note=note,
                 lang=study.lang,
             ),
@@ -120,3 +159,21 @@ def _spread(years, count):
         return list(years)
     picks = {years[round(i * (len(years) - 1) / (count - 1))] for i in range(count)}
     return sorted(picks)
+
+
+def _region_names(frame, study, lang):
+    """The regions' Chinese names for ``lang="zh"`` when the grouping has them.
+
+    A bundled grouping names its regions in English (``region``) and in
+    Chinese (``region_zh``); other groupings are used as they are.
+    """
+    if lang != "zh" or not isinstance(study.grouping, str):
+        return frame
+    if study.grouping not in _catalog()["groupings"]:
+        return frame
+    table = load_grouping(study.grouping)
+    column = f"{study.grouping_region}_zh"
+    if column not in table.columns:
+        return frame
+    names = dict(zip(table[study.grouping_region], table[column], strict=True))
+    return frame.assign(region=frame["region"].map(lambda r: names.get(r, r)))

@@ -50,6 +50,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.transforms import Bbox
 
 from geoagglom.errors import InputError, format_ids
 
@@ -123,6 +124,8 @@ _MISSING_EDGE = "#9a9a9a"
 _MISSING_HATCH = "////"
 _UNIT_EDGE = "white"
 _REGION_EDGE = "#1a1a1a"
+_BASEMAP_FACE = "#e6e6e6"
+_BASEMAP_EDGE = "white"
 _KM_PER_DEGREE = 111.32
 
 _TEXT = {
@@ -207,10 +210,23 @@ def find_cjk_font():
     """
     names = sorted({entry.name for entry in font_manager.fontManager.ttflist})
     for wanted in CJK_FONT_FAMILIES:
-        for name in names:
-            if name.lower().startswith(wanted.lower()):
-                return name
+        found = [name for name in names if name.lower().startswith(wanted.lower())]
+        if found:
+            # Pan-CJK families come in regional variants (HK, JP, KR, SC, TC) whose
+            # glyph forms differ; the labels are Simplified Chinese.
+            return min(found, key=_simplified_chinese_rank)
     return None
+
+
+def _simplified_chinese_rank(name):
+    """0 for a Simplified Chinese variant of a family, 1 for a neutral name, 2 for others."""
+    words = name.replace("-", " ").split()
+    last = words[-1].upper() if words else ""
+    if last in ("SC", "CN", "GB", "SIMPLIFIED") or "SC" in words[1:]:
+        return 0
+    if last in ("HK", "TC", "JP", "KR", "TW", "J", "K"):
+        return 2
+    return 1
 
 
 class _Style:
@@ -434,11 +450,16 @@ def _prepare_regions(regions, layer, tolerance=None):
 class _MapFrame:
     """The drawing CRS and extent of a layer."""
 
-    def __init__(self, layer, simplify=None):
+    def __init__(self, layer, simplify=None, *, extent=None, basemap=None):
         self.crs = layer.crs
         self.geographic = bool(layer.crs.is_geographic)
-        minx, miny, maxx, maxy = layer.total_bounds
-        padx, pady = 0.03 * (maxx - minx), 0.03 * (maxy - miny)
+        if extent is not None:
+            minx, miny, maxx, maxy = extent
+            padx = pady = 0.0
+        else:
+            bounds = (basemap if basemap is not None else layer).total_bounds
+            minx, miny, maxx, maxy = bounds
+            padx, pady = 0.03 * (maxx - minx), 0.03 * (maxy - miny)
         self.xlim = (minx - padx, maxx + padx)
         self.ylim = (miny - pady, maxy + pady)
         if self.geographic:
@@ -492,12 +513,12 @@ def _format_km(length):
     return f"{length:g}"
 
 
-def _add_scale_bar(ax, frame, style, *, fraction=0.25):
-    """Draw a two-segment scale bar in the lower-left corner of a map.
+def _add_scale_bar(ax, frame, style, *, fraction=0.25, anchor=(0.05, 0.05)):
+    """Draw a two-segment scale bar with its lower-left corner at ``anchor`` (axes fraction).
 
-    The length is computed at the map's central latitude (1° of longitude =
-    111.32·cos(lat) km) and rounded down to 1, 2 or 5 × 10^k km. The bar's
-    geometry is stored on ``ax.geoagglom_scalebar``.
+    The length is computed for the axes' current extent at the map's central
+    latitude (1° of longitude = 111.32·cos(lat) km) and rounded down to 1, 2 or
+    5 × 10^k km. Returns the info dict and the artists drawn.
     """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -506,10 +527,10 @@ def _add_scale_bar(ax, frame, style, *, fraction=0.25):
     width_km = (x1 - x0) * km_per_unit
     length_km = _nice_length(fraction * width_km)
     length_x = length_km / km_per_unit
-    left = x0 + 0.05 * (x1 - x0)
-    bottom = y0 + 0.05 * (y1 - y0)
+    left = x0 + anchor[0] * (x1 - x0)
+    bottom = y0 + anchor[1] * (y1 - y0)
     height = 0.012 * (y1 - y0)
-    patches = []
+    artists = []
     for i in range(2):
         rect = Rectangle(
             (left + i * length_x / 2, bottom),
@@ -520,9 +541,10 @@ def _add_scale_bar(ax, frame, style, *, fraction=0.25):
             linewidth=0.8,
             zorder=6,
             gid="scalebar",
+            clip_on=False,
         )
         ax.add_patch(rect)
-        patches.append(rect)
+        artists.append(rect)
     text_kw = {
         "fontsize": 8,
         "zorder": 6,
@@ -530,23 +552,25 @@ def _add_scale_bar(ax, frame, style, *, fraction=0.25):
         "path_effects": [patheffects.withStroke(linewidth=2.5, foreground="white")],
         **style.kw,
     }
-    ax.text(left, bottom + 1.8 * height, "0", ha="center", va="bottom", **text_kw)
-    ax.text(
-        left + length_x,
-        bottom + 1.8 * height,
-        f"{_format_km(length_km)} {style.t('km')}",
-        ha="center",
-        va="bottom",
-        **text_kw,
+    artists.append(ax.text(left, bottom + 1.8 * height, "0", ha="center", va="bottom", **text_kw))
+    artists.append(
+        ax.text(
+            left + length_x,
+            bottom + 1.8 * height,
+            f"{_format_km(length_km)} {style.t('km')}",
+            ha="center",
+            va="bottom",
+            **text_kw,
+        )
     )
     info = {"length_km": length_km, "x0": left, "x1": left + length_x, "lat": lat}
-    ax.geoagglom_scalebar = info
-    return info
+    return info, artists
 
 
-def _add_north_arrow(ax, style, *, x=0.94, y=0.84, size=0.1):
-    """Draw a north arrow in axes coordinates (top-right corner by default)."""
-    ax.annotate(
+def _add_north_arrow(ax, style, *, anchor=(0.94, 0.84), size=0.1):
+    """Draw a north arrow whose tail is at ``anchor`` (axes fraction); returns its artists."""
+    x, y = anchor
+    arrow = ax.annotate(
         "",
         xy=(x, y + size),
         xytext=(x, y),
@@ -558,8 +582,9 @@ def _add_north_arrow(ax, style, *, x=0.94, y=0.84, size=0.1):
         },
         zorder=6,
         gid="north-arrow",
+        annotation_clip=False,
     )
-    ax.text(
+    label = ax.text(
         x,
         y + size + 0.01,
         style.t("north"),
@@ -572,6 +597,107 @@ def _add_north_arrow(ax, style, *, x=0.94, y=0.84, size=0.1):
         gid="north-arrow-label",
         **style.kw,
     )
+    return [arrow, label]
+
+
+_CORNERS = {
+    "lower left": (0.0, 0.0),
+    "lower right": (1.0, 0.0),
+    "upper left": (0.0, 1.0),
+    "upper right": (1.0, 1.0),
+}
+
+
+def _extent_of(artists, renderer):
+    boxes = [a.get_window_extent(renderer) for a in artists]
+    return Bbox.union([b for b in boxes if b.width > 0 or b.height > 0])
+
+
+def _place_furniture(ax, frame, style, geoms, *, north_arrow, scale_bar, keep_free=()):
+    """Draw the scale bar and the north arrow where they cover no drawn geometry.
+
+    Each goes in the first corner of the map (scale bar: lower left, lower right,
+    upper left, upper right; north arrow: upper right, upper left, lower right,
+    lower left) where its bounding box intersects none of ``geoms`` (the units
+    and the basemap, in data coordinates) nor the legend, texts, inset axes or
+    the other piece; when no corner is free, it goes outside the axes (the
+    scale bar below, the north arrow at the top right). The figure's layout is
+    settled first so that the boxes are measured at their final size.
+
+    Stores ``ax.geoagglom_scalebar`` (length, ends, latitude, corner) and
+    ``ax.geoagglom_north_arrow`` (corner and bounding box in data coordinates).
+    """
+    if not (north_arrow or scale_bar):
+        return
+    fig = ax.figure
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    tree = shapely.STRtree(np.asarray(geoms, dtype=object))
+    to_data = ax.transData.inverted()
+    to_axes = ax.transAxes.inverted()
+    taken = []
+    legend = ax.get_legend()
+    if legend is not None:
+        taken.append(legend.get_window_extent(renderer))
+    taken += [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+    taken += [child.get_window_extent(renderer) for child in ax.child_axes]
+    taken += list(keep_free)
+    margin = 0.02
+
+    def free(box):
+        (x0, y0), (x1, y1) = to_data.transform([[box.x0, box.y0], [box.x1, box.y1]])
+        shape = shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        if len(tree.query(shape, predicate="intersects")):
+            return False
+        return not any(box.overlaps(other) for other in taken)
+
+    def place(draw, order, outside):
+        # Measure the piece once, then try it in each corner.
+        _, probe = draw((0.5, 0.5))
+        box = to_axes.transform_bbox(_extent_of(probe, renderer))
+        for artist in probe:
+            artist.remove()
+        dx, dy = 0.5 - box.x0, 0.5 - box.y0
+        for corner in order:
+            cx, cy = _CORNERS[corner]
+            x = margin if cx == 0 else 1 - margin - box.width
+            y = margin if cy == 0 else 1 - margin - box.height
+            info, artists = draw((x + dx, y + dy))
+            extent = _extent_of(artists, renderer)
+            if free(extent):
+                taken.append(extent)
+                return corner, info, artists, extent
+            for artist in artists:
+                artist.remove()
+        x, y = outside(box)
+        info, artists = draw((x + dx, y + dy))
+        extent = _extent_of(artists, renderer)
+        taken.append(extent)
+        return "outside", info, artists, extent
+
+    if scale_bar:
+
+        def draw_bar(anchor):
+            return _add_scale_bar(ax, frame, style, anchor=anchor)
+
+        corner, info, _, _ = place(
+            draw_bar,
+            ("lower left", "lower right", "upper left", "upper right"),
+            lambda box: (margin, -margin - box.height),
+        )
+        ax.geoagglom_scalebar = {**info, "corner": corner}
+    if north_arrow:
+
+        def draw_arrow(anchor):
+            return None, _add_north_arrow(ax, style, anchor=anchor)
+
+        corner, _, _, extent = place(
+            draw_arrow,
+            ("upper right", "upper left", "lower right", "lower left"),
+            lambda box: (1 + margin, 1 - box.height),
+        )
+        (x0, y0), (x1, y1) = to_data.transform([[extent.x0, extent.y0], [extent.x1, extent.y1]])
+        ax.geoagglom_north_arrow = {"corner": corner, "bbox": (x0, y0, x1, y1)}
 
 
 def _draw_units(ax, paths, ids, facecolors, *, gid="units", hatch=None, edgecolor=_UNIT_EDGE):
@@ -618,6 +744,67 @@ def _draw_regions(ax, segments, linewidth=1.6):
 
 def _region_handle(style):
     return Line2D([], [], color=_REGION_EDGE, linewidth=1.6, label=style.t("regions"))
+
+
+def _check_basemap(basemap, layer):
+    """The basemap in the layer's CRS, without missing or empty geometries."""
+    if basemap is None:
+        return None
+    if isinstance(basemap, gpd.GeoSeries):
+        basemap = basemap.to_frame("geometry")
+    if not isinstance(basemap, gpd.GeoDataFrame):
+        raise InputError(f"basemap must be a GeoDataFrame, got {type(basemap).__name__}.")
+    if basemap.crs is None:
+        raise InputError("basemap has no CRS; set it first, e.g. basemap.set_crs('EPSG:4326').")
+    if basemap.crs != layer.crs:
+        basemap = basemap.to_crs(layer.crs)
+    geoms = basemap.geometry
+    basemap = basemap[geoms.notna() & ~geoms.is_empty]
+    if basemap.empty:
+        raise InputError("basemap has no geometry to draw.")
+    return basemap.reset_index(drop=True)
+
+
+def _check_extent(extent):
+    if extent is None:
+        return None
+    try:
+        values = [float(v) for v in extent]
+    except (TypeError, ValueError):
+        values = []
+    if len(values) != 4 or not all(map(math.isfinite, values)):
+        raise InputError(
+            f"extent={extent!r} must be four numbers (minx, miny, maxx, maxy) in the layer's CRS."
+        )
+    minx, miny, maxx, maxy = values
+    if not (minx < maxx and miny < maxy):
+        raise InputError(f"extent={extent!r} must have minx < maxx and miny < maxy.")
+    return tuple(values)
+
+
+def _draw_basemap(ax, basemap, tolerance):
+    if basemap is None:
+        return None
+    geoms = _simplified(basemap.geometry.values, tolerance)
+    paths = [p for p in map(_geometry_path, geoms) if p is not None]
+    collection = PatchCollection(
+        [PathPatch(p) for p in paths],
+        match_original=False,
+        facecolors=_BASEMAP_FACE,
+        edgecolors=_BASEMAP_EDGE,
+        linewidths=0.3,
+        zorder=1,
+    )
+    collection.set_gid("basemap")
+    ax.add_collection(collection)
+    return collection
+
+
+def _furniture_geoms(layer, basemap):
+    geoms = [layer.geometry.values]
+    if basemap is not None:
+        geoms.append(basemap.geometry.values)
+    return np.concatenate(geoms)
 
 
 # --------------------------------------------------------------------------- #
@@ -775,6 +962,9 @@ def choropleth(
     north_arrow=True,
     scale_bar=True,
     simplify=None,
+    extent=None,
+    basemap=None,
+    legend_loc=None,
     ax=None,
 ):
     """Choropleth map of a measure, or small multiples of it, one map per year.
@@ -823,12 +1013,24 @@ def choropleth(
     ncols : int, optional
         Columns of the small-multiple grid.
     north_arrow, scale_bar : bool, default True
-        Draw them (on the first map of a series).
+        Draw them (on the first map of a series), each in a corner of the map
+        where it covers no unit (nor the basemap, legend or note), or outside
+        the map when no corner is free. The scale bar's length is computed for
+        the map's final extent.
     simplify : float or False, optional
         Tolerance (in the layer's units) to which the outlines are simplified
         for drawing, keeping shared borders shared; by default 1/2000 of the
         layer's extent, below what a printed map can show. False draws every
         vertex. The data are never changed.
+    extent : (minx, miny, maxx, maxy), optional
+        The area shown, in the layer's CRS (default: the basemap's, or else the
+        layer's, bounds with a small margin).
+    basemap : geopandas.GeoDataFrame, optional
+        Outlines drawn underneath in light grey (e.g. the whole country around
+        the mapped units); it also sets the extent unless ``extent`` is given.
+    legend_loc : str, optional
+        Where the legend goes in a caller's axes (a matplotlib ``loc``, default
+        "lower right"); a figure of our own puts it outside on the right.
     ax : matplotlib.axes.Axes, optional
         Draw a single map into this axes.
 
@@ -861,7 +1063,8 @@ def choropleth(
     edges = np.asarray(classifier.bins, dtype=float)
     colors = _class_colors(cmap, len(edges))
     n = len(panels)
-    frame = _MapFrame(layer, simplify)
+    basemap = _check_basemap(basemap, layer)
+    frame = _MapFrame(layer, simplify, extent=_check_extent(extent), basemap=basemap)
     if simplify is None and n > 1:
         frame.tolerance *= 2  # small multiples are drawn at half the size
     segments = _prepare_regions(regions, layer, frame.tolerance)
@@ -892,6 +1095,7 @@ def choropleth(
     for i, (key, series) in enumerate(panels.items()):
         a = axes[i]
         frame.setup(a)
+        _draw_basemap(a, basemap, frame.tolerance)
         present = series.dropna()
         classes = np.asarray(classifier.find_bin(present.to_numpy()), dtype=int)
         _draw_units(a, paths, list(present.index), [colors[c] for c in classes])
@@ -903,11 +1107,6 @@ def choropleth(
             a.set_title(str(key), fontsize=11, **style.kw)
         elif key is not None and title is None:
             a.set_title(str(key), fontsize=11, **style.kw)
-        if i == 0:
-            if north_arrow:
-                _add_north_arrow(a, style)
-            if scale_bar:
-                _add_scale_bar(a, frame, style)
         axes_by_year[key] = a
 
     lowest = float(np.min(pooled))
@@ -930,7 +1129,7 @@ def choropleth(
     if own:
         legend = fig.legend(loc="outside right center", **legend_kw)
     else:
-        legend = ax.legend(loc="lower right", **legend_kw)
+        legend = ax.legend(loc=legend_loc or "lower right", **legend_kw)
     if style.font:
         legend.get_title().set_fontfamily([style.font, "sans-serif"])
     legend.set_gid("classes")
@@ -938,6 +1137,14 @@ def choropleth(
 
     _set_title(fig, axes[0], title, style, own, suptitle=True)
     _draw_note(fig, note, style, axes[0], own, is_map=True)
+    _place_furniture(
+        axes[0],
+        frame,
+        style,
+        _furniture_geoms(layer, basemap),
+        north_arrow=north_arrow,
+        scale_bar=scale_bar,
+    )
     fig.geoagglom_bins = edges
     fig.geoagglom_classifier = classifier
     fig.geoagglom_colors = colors
@@ -998,6 +1205,9 @@ def lisa_cluster_map(
     north_arrow=True,
     scale_bar=True,
     simplify=None,
+    extent=None,
+    basemap=None,
+    legend_loc=None,
     ax=None,
 ):
     """LISA cluster map in the conventional GeoDa colours, with counts.
@@ -1018,8 +1228,12 @@ def lisa_cluster_map(
     regions : geopandas.GeoDataFrame or str, optional
         Region outlines drawn over the units (see :func:`choropleth`).
     north_arrow, scale_bar : bool, default True
+        Placed where they cover no unit (see :func:`choropleth`).
     simplify : float or False, optional
         Drawing tolerance of the outlines (see :func:`choropleth`).
+    extent, basemap, legend_loc : optional
+        The area shown, outlines drawn underneath in light grey, and the
+        legend's place in a caller's axes (see :func:`choropleth`).
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -1036,20 +1250,18 @@ def lisa_cluster_map(
     style = _Style(lang)
     layer = _check_layer(layer)
     codes = _lisa_codes(labels, layer)
-    frame = _MapFrame(layer, simplify)
+    basemap = _check_basemap(basemap, layer)
+    frame = _MapFrame(layer, simplify, extent=_check_extent(extent), basemap=basemap)
     segments = _prepare_regions(regions, layer, frame.tolerance)
     paths = _unit_paths(layer, frame.tolerance)
     fig, ax, own = _new_figure(ax, (7.0 + 2.6, 7.0 * frame.height_over_width + 0.9))
     frame.setup(ax)
+    _draw_basemap(ax, basemap, frame.tolerance)
     present = codes.dropna()
     _draw_units(ax, paths, list(present.index), [LISA_COLORS[c] for c in present])
     missing_ids = list(codes.index[codes.isna()])
     _draw_missing(ax, paths, missing_ids)
     _draw_regions(ax, segments)
-    if north_arrow:
-        _add_north_arrow(ax, style)
-    if scale_bar:
-        _add_scale_bar(ax, frame, style)
 
     counts = {c: int((present == c).sum()) for c in _LISA_ORDER}
     handles = [
@@ -1070,10 +1282,18 @@ def lisa_cluster_map(
     if own:
         legend = fig.legend(loc="outside right center", **legend_kw)
     else:
-        legend = ax.legend(loc="lower right", **legend_kw)
+        legend = ax.legend(loc=legend_loc or "lower right", **legend_kw)
     legend.set_gid("classes")
     _set_title(fig, ax, style.t("lisa_title") if title is None else title, style, own)
     _draw_note(fig, note, style, ax, own, is_map=True)
+    _place_furniture(
+        ax,
+        frame,
+        style,
+        _furniture_geoms(layer, basemap),
+        north_arrow=north_arrow,
+        scale_bar=scale_bar,
+    )
     fig.geoagglom_counts = counts
     fig.geoagglom_classes = codes
     return fig
@@ -1427,6 +1647,13 @@ def gini_theil_series(
     return fig
 
 
+def _bar_width(years):
+    """0.7 of the smallest spacing between the years (0.7 for one year or labels)."""
+    if len(years) < 2 or not np.issubdtype(np.asarray(years).dtype, np.number):
+        return 0.7
+    return 0.7 * float(np.min(np.diff(np.asarray(years, dtype=float))))
+
+
 def decomposition_bars(
     frame,
     year="year",
@@ -1460,6 +1687,8 @@ def decomposition_bars(
     -------
     matplotlib.figure.Figure
         With ``geoagglom_bars`` ({"within": BarContainer, "between": BarContainer}).
+        The bars are 0.7 times as wide as the smallest spacing between the years
+        (e.g. 7 years wide for decade years), so they stay bars at any spacing.
 
     Raises
     ------
@@ -1487,10 +1716,11 @@ def decomposition_bars(
             f"columns {within_share!r} + {between_share!r} must add up to 1 in every year; they do "
             f"not in {sums}. Pass shares as fractions (not percentages) of the total."
         )
+    width = _bar_width(years)
     fig, ax, own = _new_figure(ax, (max(6.0, 0.5 * len(years) + 2.5), 4.5))
-    bars_w = ax.bar(years, w, width=0.7, color="#4f81bd", label=style.t("within"), gid="within")
+    bars_w = ax.bar(years, w, width=width, color="#4f81bd", label=style.t("within"), gid="within")
     bars_b = ax.bar(
-        years, b, width=0.7, bottom=w, color="#f0a35e", label=style.t("between"), gid="between"
+        years, b, width=width, bottom=w, color="#f0a35e", label=style.t("between"), gid="between"
     )
     if annotate:
         for vals, base in ((w, np.zeros_like(w)), (b, w)):

@@ -189,6 +189,10 @@ def test_urban_map_classes(urban_dir):
     svg = (urban_dir / "map_entropy_2020.svg").read_text()
     assert 'id="classes"' in svg  # the choropleth's legend
     assert "Loan density entropy, 2020" in svg
+    # All of China underneath, and the scale bar and north arrow kept.
+    assert 'id="basemap"' in svg
+    assert 'id="scalebar' in svg
+    assert 'id="north-arrow' in svg
 
 
 def test_urban_interrupted_run_leaves_nothing(urban_module, tmp_path, monkeypatch):

@@ -10,17 +10,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import geopandas as gpd
 import mapclassify
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from matplotlib import font_manager
 from matplotlib.colors import to_rgba
 from pyproj import Geod
 
 import geoagglom
-from geoagglom import plotting
+from geoagglom import figures, plotting
 from geoagglom.errors import InputError
 
 NOTE = "Illustrative data"
@@ -340,6 +342,130 @@ def test_scale_bar_on_a_projected_layer(layer):
     assert label == f"{metres / 1000:g} km"
 
 
+@pytest.fixture(scope="module")
+def us_states():
+    libpysal = pytest.importorskip("libpysal")
+    return geoagglom.read_boundaries(
+        libpysal.examples.get_path("us48.shp"), id="STATE_FIPS", crs="EPSG:4326"
+    )
+
+
+def furniture_box(ax, gids):
+    """Bounding box, in data coordinates, of the drawn artists with these gids."""
+    renderer = ax.figure.canvas.get_renderer()
+    artists = [a for a in ax.get_children() if a.get_gid() in gids]
+    assert artists, f"nothing drawn with gids {gids}"
+    boxes = [a.get_window_extent(renderer) for a in artists]
+    (x0, y0), (x1, y1) = ax.transData.inverted().transform(
+        [
+            [min(b.x0 for b in boxes), min(b.y0 for b in boxes)],
+            [max(b.x1 for b in boxes), max(b.y1 for b in boxes)],
+        ]
+    )
+    return shapely.box(x0, y0, x1, y1)
+
+
+def assert_furniture_clear_of(fig, geoms):
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    units = shapely.union_all(np.asarray(geoms))
+    arrow = furniture_box(ax, {"north-arrow", "north-arrow-label"})
+    bar = furniture_box(ax, {"scalebar", "scalebar-label"})
+    assert not arrow.intersects(units), ax.geoagglom_north_arrow
+    assert not bar.intersects(units), ax.geoagglom_scalebar
+    assert not arrow.intersects(bar)
+    # The stored box is the drawn one (up to the layout's last adjustments).
+    span = np.ptp(ax.get_ylim())
+    assert arrow.bounds == pytest.approx(ax.geoagglom_north_arrow["bbox"], abs=0.005 * span)
+    return ax
+
+
+def test_north_arrow_and_scale_bar_clear_of_the_shandong_units(layer, panel):
+    for fig in (
+        plotting.lisa_cluster_map(layer, pd.Series(LISA_LABELS)),
+        plotting.choropleth(layer, "area_km2"),
+        plotting.choropleth(layer, panel, years=[2004, 2010, 2016]),
+    ):
+        ax = assert_furniture_clear_of(fig, layer.geometry.values)
+        assert ax.geoagglom_north_arrow["corner"] != "outside"
+
+
+def test_north_arrow_and_scale_bar_clear_of_the_us_states(us_states):
+    # The default corner (upper right) would put the arrow on Maine.
+    values = pd.DataFrame(
+        [(u, y, float(i % 5)) for y in (1929, 2009) for i, u in enumerate(us_states.index)],
+        columns=["unit", "year", "value"],
+    )
+    fig = plotting.choropleth(us_states, values)
+    ax = assert_furniture_clear_of(fig, us_states.geometry.values)
+    assert ax.geoagglom_north_arrow["corner"] != "upper right"
+    fig = plotting.choropleth(us_states, values, years=[2009], note=NOTE)
+    assert_furniture_clear_of(fig, us_states.geometry.values)
+
+
+def test_furniture_goes_outside_when_no_corner_is_free(layer):
+    # A basemap covering the whole extent leaves no free corner.
+    minx, miny, maxx, maxy = layer.total_bounds
+    cover = gpd.GeoDataFrame(
+        geometry=[shapely.box(minx - 1, miny - 1, maxx + 1, maxy + 1)], crs=layer.crs
+    )
+    fig = plotting.choropleth(layer, "area_km2", basemap=cover, extent=(minx, miny, maxx, maxy))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    assert ax.geoagglom_north_arrow["corner"] == "outside"
+    assert ax.geoagglom_scalebar["corner"] == "outside"
+    x1 = ax.get_xlim()[1]
+    y0 = ax.get_ylim()[0]
+    # The arrow is right of the map, the scale bar below it.
+    assert furniture_box(ax, {"north-arrow", "north-arrow-label"}).bounds[0] > x1
+    assert furniture_box(ax, {"scalebar", "scalebar-label"}).bounds[3] < y0
+
+
+def test_choropleth_extent_and_basemap_set_the_frame_and_the_scale_bar(layer):
+    minx, miny, maxx, maxy = layer.total_bounds
+    extent = (minx - 3.0, miny - 2.0, maxx + 3.0, maxy + 2.0)
+    fig, ax = plt.subplots()
+    plotting.choropleth(layer, "area_km2", extent=extent, ax=ax)
+    assert ax.get_xlim() == pytest.approx(extent[0::2])
+    assert ax.get_ylim() == pytest.approx(extent[1::2])
+    mid_lat = 0.5 * (extent[1] + extent[3])
+    assert ax.get_aspect() == pytest.approx(1 / math.cos(math.radians(mid_lat)))
+    bar = ax.geoagglom_scalebar
+    assert bar["lat"] == pytest.approx(mid_lat)
+    _, _, metres = Geod(ellps="WGS84").inv(bar["x0"], mid_lat, bar["x1"], mid_lat)
+    assert metres / 1000 == pytest.approx(bar["length_km"], rel=0.01)
+    width_km = (extent[2] - extent[0]) * 111.32 * math.cos(math.radians(mid_lat))
+    assert 0.1 <= bar["length_km"] / width_km <= 0.25
+    label = [t.get_text() for t in ax.texts if t.get_gid() == "scalebar-label"][-1]
+    assert label == f"{bar['length_km']:g} km"
+
+    # A basemap (here in another CRS) is drawn underneath in light grey and sets the extent.
+    around = gpd.GeoDataFrame(
+        geometry=[shapely.box(*extent).difference(shapely.box(minx, miny, maxx, maxy))],
+        crs=layer.crs,
+    ).to_crs("EPSG:3857")
+    fig = plotting.lisa_cluster_map(layer, pd.Series(LISA_LABELS), basemap=around)
+    ax = fig.axes[0]
+    base = by_gid(ax.collections, "basemap")
+    assert base.get_zorder() < by_gid(ax.collections, "units").get_zorder()
+    assert to_rgba(base.get_facecolor()[0]) == to_rgba("#e6e6e6")
+    xlo, xhi = ax.get_xlim()
+    assert xlo < extent[0] and xhi > extent[2]  # the basemap's bounds with a margin
+    assert xlo == pytest.approx(extent[0] - 0.03 * (extent[2] - extent[0]), abs=1e-3)
+    with pytest.raises(InputError, match="extent"):
+        plotting.choropleth(layer, "area_km2", extent=(1, 2, 3))
+    with pytest.raises(InputError, match="minx < maxx"):
+        plotting.choropleth(layer, "area_km2", extent=(120, 30, 110, 40))
+    with pytest.raises(InputError, match="basemap"):
+        plotting.choropleth(layer, "area_km2", basemap=layer.drop(columns="geometry"))
+
+
+def test_legend_loc_in_a_callers_axes(layer):
+    _, ax = plt.subplots()
+    plotting.choropleth(layer, "area_km2", legend_loc="upper left", note=None, ax=ax)
+    assert ax.get_legend()._loc == 2  # upper left
+
+
 @pytest.mark.parametrize(
     ("target", "expected"), [(74.0, 50.0), (100.0, 100.0), (199.0, 100.0), (3.2, 2.0)]
 )
@@ -503,6 +629,24 @@ def test_decomposition_bars_stack_to_one():
         plotting.decomposition_bars(off)
 
 
+def test_decomposition_bar_width_follows_the_spacing_of_the_years():
+    decades = list(range(1929, 2010, 10))
+    within = np.linspace(0.2, 0.5, len(decades))
+    frame = pd.DataFrame({"year": decades, "within_share": within, "between_share": 1 - within})
+    fig = plotting.decomposition_bars(frame)
+    for bars in fig.geoagglom_bars.values():
+        np.testing.assert_allclose([r.get_width() for r in bars], 7.0)
+        np.testing.assert_allclose([r.get_x() + r.get_width() / 2 for r in bars], decades)
+    # Uneven spacing: the smallest gap sets the width, so no two bars touch.
+    uneven = frame.iloc[[0, 1, 3, 8]].assign(year=[2000, 2002, 2005, 2015])
+    bars = plotting.decomposition_bars(uneven).geoagglom_bars["within"]
+    np.testing.assert_allclose([r.get_width() for r in bars], 1.4)
+    yearly = plotting.decomposition_bars(frame.iloc[:3].assign(year=[2014, 2015, 2016]))
+    np.testing.assert_allclose([r.get_width() for r in yearly.geoagglom_bars["within"]], 0.7)
+    single = plotting.decomposition_bars(frame.iloc[:1])
+    assert single.geoagglom_bars["within"][0].get_width() == pytest.approx(0.7)
+
+
 # ------------------------------------------------------------------ Chinese labels
 
 
@@ -516,6 +660,7 @@ def test_chinese_without_a_cjk_font_warns_and_falls_back(layer, monkeypatch):
     assert "LISA cluster map" in all_texts(fig)
 
 
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
 def test_chinese_with_a_cjk_font(layer, monkeypatch):
     monkeypatch.setattr(plotting, "find_cjk_font", lambda: "DejaVu Sans")
     with warnings.catch_warnings():
@@ -554,6 +699,39 @@ def test_find_cjk_font_prefers_known_families(monkeypatch):
     assert plotting.find_cjk_font() == "Noto Sans CJK SC"
     monkeypatch.setattr(font_manager.fontManager, "ttflist", entries[:2])
     assert plotting.find_cjk_font() == "WenQuanYi Zen Hei"
+
+
+def test_find_cjk_font_prefers_the_simplified_chinese_variant(monkeypatch):
+    # fonts-noto-cjk installs HK, JP, KR, SC and TC variants; HK sorts first.
+    entries = [
+        font_manager.FontEntry(fname=f"/x/noto-{v}.ttc", name=f"Noto Sans CJK {v}")
+        for v in ("HK", "JP", "KR", "SC", "TC")
+    ]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", entries)
+    assert plotting.find_cjk_font() == "Noto Sans CJK SC"
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [entries[0], entries[1]])
+    assert plotting.find_cjk_font() == "Noto Sans CJK HK"
+
+
+def test_study_figures_have_chinese_words_for_every_english_one():
+    assert set(figures.TEXT["zh"]) == set(figures.TEXT["en"])
+    for key, template in figures.TEXT["zh"].items():
+        text = template.format(suffix="", year=2016)
+        assert re.search(r"[\u4e00-\u9fff]", text), key
+        assert not re.search(r"[A-Za-z]{3,}", text.replace("LISA", "").replace("Moran", "")), key
+
+
+def test_study_region_names_in_chinese():
+    class Study:
+        grouping = "shandong-two-circles-four-areas"
+        grouping_region = "region"
+
+    frame = pd.DataFrame({"year": [2004, 2004], "region": ["Jinan circle", "Qingdao circle"]})
+    zh = figures._region_names(frame, Study, "zh")
+    assert zh["region"].tolist() == ["济南都市圈", "青岛都市圈"]
+    assert figures._region_names(frame, Study, "en") is frame
+    Study.grouping = pd.DataFrame()  # a user's table: names are used as they are
+    assert figures._region_names(frame, Study, "zh") is frame
 
 
 def test_unknown_language_is_an_error(layer):

@@ -150,35 +150,21 @@ def top_shares(loans, tops=(3, 5)):
 def entropy_map(layer, regions, beta, year):
     """China's prefectures in light grey, the agglomerations coloured by entropy.
 
-    The South China Sea islands are drawn in an inset, at the same scale.
+    The map shows the mainland and Hainan; the South China Sea islands are drawn
+    in an inset, at the same scale. The scale bar is computed for that extent.
     """
-    background = layer.set_geometry(shapely.coverage_simplify(layer.geometry.values, 0.02))
-    fig, ax = plt.subplots(figsize=(10, 7.6), layout="constrained")
-    background.plot(ax=ax, color="#e6e6e6", edgecolor="white", linewidth=0.3)
-    plotting.choropleth(
-        regions,
-        beta,
-        scheme="natural_breaks",
-        k=5,
-        regions=regions,
-        legend_title=f"Loan density entropy, {year}",
-        fmt="{:.2f}",
-        counts=False,
-        scale_bar=False,
-        note="Loans: China Urban Statistical Yearbook, as tabulated in the study",
-        ax=ax,
-    )
-    ax.get_legend().set_loc("lower left")
-    # The choropleth framed the agglomerations; frame the mainland and Hainan instead.
     minx, _, maxx, maxy = layer.total_bounds
-    aspect = 1 / np.cos(np.radians(36))
-    ax.set(xlim=(minx - 1, maxx + 1), ylim=(17, maxy + 1), aspect=aspect)
+    extent = (minx - 1, 17, maxx + 1, maxy + 1)
+    aspect = 1 / np.cos(np.radians(0.5 * (extent[1] + extent[3])))
+    fig, ax = plt.subplots(figsize=(10, 7.6), layout="constrained")
+    # The inset and the remark come first so that the scale bar and the north
+    # arrow are placed clear of them.
     inset = ax.inset_axes([0.84, 0.0, 0.16, 0.3])
+    background = layer.set_geometry(shapely.coverage_simplify(layer.geometry.values, 0.02))
     background.plot(ax=inset, color="#e6e6e6", edgecolor="#999999", linewidth=0.3)
     inset.set(
         xlim=(106, 123), ylim=(3, 24), aspect=aspect, xticks=[], yticks=[], xlabel="", ylabel=""
     )
-    ax.set_title(f"Loan density entropy of the 11 national urban agglomerations, {year}")
     ax.text(
         0.99,
         0.32,
@@ -188,6 +174,22 @@ def entropy_map(layer, regions, beta, year):
         fontsize=8,
         color="#333333",
     )
+    plotting.choropleth(
+        regions,
+        beta,
+        scheme="natural_breaks",
+        k=5,
+        regions=regions,
+        basemap=layer,
+        extent=extent,
+        legend_title=f"Loan density entropy, {year}",
+        legend_loc="lower left",
+        fmt="{:.2f}",
+        counts=False,
+        note="Loans: China Urban Statistical Yearbook, as tabulated in the study",
+        ax=ax,
+    )
+    ax.set_title(f"Loan density entropy of the 11 national urban agglomerations, {year}")
     return fig
 
 

@@ -135,9 +135,8 @@ def figures(theil, gini, income, states, w):
         "gini_theil": plotting.gini_theil_series(
             series, title="Inequality of per-capita income across US states", note=source
         ),
-        # Years as labels: one bar per decade, as wide as the spacing allows.
         "theil_decomposition": plotting.decomposition_bars(
-            theil.astype({"year": str}),
+            theil,
             title="Theil T: within and between BEA regions",
             note=source,
         ),
