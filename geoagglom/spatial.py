@@ -230,6 +230,17 @@ def _check_permutations(permutations):
     return int(permutations)
 
 
+def _prepare(w, transform, alternative, permutations):
+    """The weights and the checked ``alternative`` and ``permutations`` of a statistic."""
+    wts = w if isinstance(w, _Weights) else _Weights(w, transform)
+    return wts, _check_alternative(alternative), _check_permutations(permutations)
+
+
+def _standardise(v):
+    """``(v - mean) / std`` with ``ddof=0`` (so that ``sum(z**2) / n = 1``)."""
+    return (v - v.mean()) / v.std()
+
+
 def _rng(seed):
     if isinstance(seed, np.random.Generator):
         return seed
@@ -290,22 +301,55 @@ class _Result:
         return getattr(self, self._stat_attr)
 
 
-def _global_sims(wts, z_fixed, z_perm, permutations, rng, stat):
-    """Global statistics of ``permutations`` random permutations of ``z_perm``.
+class _GlobalResult(_Result):
+    """A global statistic: one value, analytic and/or permutation inference."""
 
-    ``stat(zp, lag)`` maps a block of permuted rows and their lags to values.
+    _frame_cols = ()
+
+    def _permutation_inference(self, observed, simulate, seed, prefix="I"):
+        """``simulate(rng)`` gives the simulated values; summarise them as floats.
+
+        Without permutations the simulation attributes are set to None / NaN.
+        """
+        if self.permutations:
+            sims = simulate(_rng(seed))
+            _sim_summary(self, observed, sims, self.permutations, self.alternative, prefix)
+            for a in (f"E{prefix}_sim", f"V{prefix}_sim", f"se{prefix}_sim", "z_sim", "p_z_sim"):
+                setattr(self, a, float(getattr(self, a)))
+            self.p_sim = float(self.p_sim)
+        else:
+            _no_sims(self, prefix)
+
+    def to_frame(self):
+        """One-row tidy frame of the statistic, its moments and p-values."""
+        row = {"statistic": self._stat_name, **{c: getattr(self, c) for c in self._frame_cols}}
+        row["alternative"] = self.alternative
+        return pd.DataFrame([row])
+
+    def _sim_text(self):
+        if not self.permutations:
+            return ""
+        return f", p_sim={self.p_sim:.4g} ({self.permutations} permutations)"
+
+
+def _global_sims(values, permutations, rng, stat, block):
+    """Global statistics of ``permutations`` random permutations of ``values``.
+
+    ``stat(vp)`` maps a block of at most ``block`` permuted rows to their values.
     """
-    n = wts.n
-    block = max(1, _BLOCK_ELEMENTS // n)
     out = np.empty(permutations)
     done = 0
     while done < permutations:
         c = min(block, permutations - done)
-        zp = rng.permuted(np.tile(z_perm, (c, 1)), axis=1)
-        lag = (wts.full @ zp.T).T
-        out[done : done + c] = stat(zp, lag)
+        vp = rng.permuted(np.tile(values, (c, 1)), axis=1)
+        out[done : done + c] = stat(vp)
         done += c
     return out
+
+
+def _lagged(stat, wts):
+    """Adapt ``stat(zp, lag)`` to :func:`_global_sims`, with the lags of each block."""
+    return lambda zp: stat(zp, (wts.full @ zp.T).T)
 
 
 def _sim_summary(obj, observed, sims, permutations, alternative, prefix="I"):
@@ -333,7 +377,7 @@ def _no_sims(obj, prefix="I"):
 # --------------------------------------------------------------------------- #
 # Global Moran's I
 # --------------------------------------------------------------------------- #
-class Moran(_Result):
+class Moran(_GlobalResult):
     """Global Moran's I with analytic and permutation inference.
 
     Build it with :func:`moran`. Attributes follow esda's ``Moran``.
@@ -363,6 +407,22 @@ class Moran(_Result):
     """
 
     _stat_name = "moran_i"
+    _frame_cols = (
+        "n",
+        "I",
+        "EI",
+        "VI_norm",
+        "z_norm",
+        "p_norm",
+        "VI_rand",
+        "z_rand",
+        "p_rand",
+        "permutations",
+        "EI_sim",
+        "VI_sim",
+        "z_sim",
+        "p_sim",
+    )
 
     def __init__(
         self,
@@ -375,9 +435,7 @@ class Moran(_Result):
         transform=None,
         data=None,
     ):
-        wts = w if isinstance(w, _Weights) else _Weights(w, transform)
-        alternative = _check_alternative(alternative)
-        permutations = _check_permutations(permutations)
+        wts, alternative, permutations = _prepare(w, transform, alternative, permutations)
         y = _values(y, wts, data, "y")
         n = wts.n
         self.ids = wts.ids
@@ -408,52 +466,17 @@ class Moran(_Result):
         self.p_norm = float(_normal_p(self.z_norm, alternative))
         self.p_rand = float(_normal_p(self.z_rand, alternative))
         self.z = z / y.std()
-        if permutations:
-            sims = _global_sims(
-                wts,
-                z,
-                z,
-                permutations,
-                _rng(seed),
-                lambda zp, lag: n / s0 * np.einsum("ij,ij->i", zp, lag) / zz,
-            )
-            _sim_summary(self, self.I, sims, permutations, alternative)
-            for a in ("EI_sim", "VI_sim", "seI_sim", "z_sim", "p_z_sim", "p_sim"):
-                setattr(self, a, float(getattr(self, a)))
-        else:
-            _no_sims(self)
-
-    def to_frame(self):
-        """One-row tidy frame of the statistic, its moments and p-values."""
-        cols = [
-            "n",
-            "I",
-            "EI",
-            "VI_norm",
-            "z_norm",
-            "p_norm",
-            "VI_rand",
-            "z_rand",
-            "p_rand",
-            "permutations",
-            "EI_sim",
-            "VI_sim",
-            "z_sim",
-            "p_sim",
-        ]
-        row = {"statistic": self._stat_name, **{c: getattr(self, c) for c in cols}}
-        row["alternative"] = self.alternative
-        return pd.DataFrame([row])
+        stat = _lagged(lambda zp, lag: n / s0 * np.einsum("ij,ij->i", zp, lag) / zz, wts)
+        self._permutation_inference(
+            self.I,
+            lambda rng: _global_sims(z, permutations, rng, stat, max(1, _BLOCK_ELEMENTS // n)),
+            seed,
+        )
 
     def __repr__(self):
-        sim = (
-            f", p_sim={self.p_sim:.4g} ({self.permutations} permutations)"
-            if self.permutations
-            else ""
-        )
         return (
             f"<Moran's I n={self.n}: I={self.I:.6g}, E[I]={self.EI:.4g}, "
-            f"z_rand={self.z_rand:.4g}, p_rand={self.p_rand:.4g}{sim}; "
+            f"z_rand={self.z_rand:.4g}, p_rand={self.p_rand:.4g}{self._sim_text()}; "
             f"{self.alternative}>"
         )
 
@@ -503,7 +526,7 @@ def moran(y, w, permutations=999, seed=None, *, alternative="two-sided", transfo
 # --------------------------------------------------------------------------- #
 # Geary's C
 # --------------------------------------------------------------------------- #
-class Geary(_Result):
+class Geary(_GlobalResult):
     """Geary's C with analytic and permutation inference; build it with :func:`geary`.
 
     Attributes follow esda's ``Geary``: ``C``, ``EC`` (= 1), ``VC_norm``, ``VC_rand``,
@@ -515,6 +538,22 @@ class Geary(_Result):
 
     _stat_name = "geary_c"
     _stat_attr = "C"
+    _frame_cols = (
+        "n",
+        "C",
+        "EC",
+        "VC_norm",
+        "z_norm",
+        "p_norm",
+        "VC_rand",
+        "z_rand",
+        "p_rand",
+        "permutations",
+        "EC_sim",
+        "VC_sim",
+        "z_sim",
+        "p_sim",
+    )
 
     def __init__(
         self,
@@ -527,9 +566,7 @@ class Geary(_Result):
         transform=None,
         data=None,
     ):
-        wts = w if isinstance(w, _Weights) else _Weights(w, transform)
-        alternative = _check_alternative(alternative)
-        permutations = _check_permutations(permutations)
+        wts, alternative, permutations = _prepare(w, transform, alternative, permutations)
         y = _values(y, wts, data, "y", what="Geary's C")
         n = wts.n
         self.ids, self.n, self.y = wts.ids, n, y
@@ -564,53 +601,18 @@ class Geary(_Result):
         self.z_rand = float(_div(self.C - 1.0, self.seC_rand))
         self.p_norm = float(_normal_p(self.z_norm, alternative))
         self.p_rand = float(_normal_p(self.z_rand, alternative))
-        if permutations:
-            rng = _rng(seed)
-            block = max(1, _BLOCK_ELEMENTS // max(n, len(fw)))
-            sims = np.empty(permutations)
-            done = 0
-            while done < permutations:
-                c_ = min(block, permutations - done)
-                yp = rng.permuted(np.tile(y, (c_, 1)), axis=1)
-                sims[done : done + c_] = calc(yp)
-                done += c_
-            _sim_summary(self, self.C, sims, permutations, alternative, prefix="C")
-            for a in ("EC_sim", "VC_sim", "seC_sim", "z_sim", "p_z_sim", "p_sim"):
-                setattr(self, a, float(getattr(self, a)))
-        else:
-            _no_sims(self, prefix="C")
-
-    def to_frame(self):
-        """One-row tidy frame of the statistic, its moments and p-values."""
-        cols = [
-            "n",
-            "C",
-            "EC",
-            "VC_norm",
-            "z_norm",
-            "p_norm",
-            "VC_rand",
-            "z_rand",
-            "p_rand",
-            "permutations",
-            "EC_sim",
-            "VC_sim",
-            "z_sim",
-            "p_sim",
-        ]
-        row = {"statistic": self._stat_name, **{c: getattr(self, c) for c in cols}}
-        row["alternative"] = self.alternative
-        return pd.DataFrame([row])
+        block = max(1, _BLOCK_ELEMENTS // max(n, len(fw)))
+        self._permutation_inference(
+            self.C,
+            lambda rng: _global_sims(y, permutations, rng, calc, block),
+            seed,
+            prefix="C",
+        )
 
     def __repr__(self):
-        sim = (
-            f", p_sim={self.p_sim:.4g} ({self.permutations} permutations)"
-            if self.permutations
-            else ""
-        )
         return (
             f"<Geary's C n={self.n}: C={self.C:.6g}, z_rand={self.z_rand:.4g}, "
-            f"p_rand={self.p_rand:.4g}{sim}; {self.alternative}>"
+            f"p_rand={self.p_rand:.4g}{self._sim_text()}; {self.alternative}>"
         )
 
 
@@ -631,7 +633,7 @@ def geary(y, w, permutations=999, seed=None, *, alternative="two-sided", transfo
 # --------------------------------------------------------------------------- #
 # Bivariate global Moran
 # --------------------------------------------------------------------------- #
-class MoranBV(_Result):
+class MoranBV(_GlobalResult):
     """Bivariate Moran's I of ``x`` against the spatial lag of ``y``; see :func:`moran_bv`.
 
     Attributes
@@ -645,6 +647,7 @@ class MoranBV(_Result):
     """
 
     _stat_name = "moran_bv"
+    _frame_cols = ("n", "I", "permutations", "EI_sim", "VI_sim", "z_sim", "p_z_sim", "p_sim")
 
     def __init__(
         self,
@@ -658,9 +661,7 @@ class MoranBV(_Result):
         transform=None,
         data=None,
     ):
-        wts = w if isinstance(w, _Weights) else _Weights(w, transform)
-        alternative = _check_alternative(alternative)
-        permutations = _check_permutations(permutations)
+        wts, alternative, permutations = _prepare(w, transform, alternative, permutations)
         x = _values(x, wts, data, "x", what="bivariate Moran's I")
         y = _values(y, wts, data, "y", what="bivariate Moran's I")
         n = wts.n
@@ -671,30 +672,18 @@ class MoranBV(_Result):
         self.zx, self.zy = zx, zy
         scale = n / wts.s0 / (n - 1)
         self.I = float(scale * (zx @ wts.lag(zy)))
-        if permutations:
-            sims = _global_sims(
-                wts, zx, zy, permutations, _rng(seed), lambda zp, lag: scale * (lag @ zx)
-            )
-            _sim_summary(self, self.I, sims, permutations, alternative)
-            for a in ("EI_sim", "VI_sim", "seI_sim", "z_sim", "p_z_sim", "p_sim"):
-                setattr(self, a, float(getattr(self, a)))
-        else:
-            _no_sims(self)
-
-    def to_frame(self):
-        """One-row tidy frame of the statistic and its permutation inference."""
-        cols = ["n", "I", "permutations", "EI_sim", "VI_sim", "z_sim", "p_z_sim", "p_sim"]
-        row = {"statistic": self._stat_name, **{c: getattr(self, c) for c in cols}}
-        row["alternative"] = self.alternative
-        return pd.DataFrame([row])
+        stat = _lagged(lambda zp, lag: scale * (lag @ zx), wts)
+        self._permutation_inference(
+            self.I,
+            lambda rng: _global_sims(zy, permutations, rng, stat, max(1, _BLOCK_ELEMENTS // n)),
+            seed,
+        )
 
     def __repr__(self):
-        sim = (
-            f", p_sim={self.p_sim:.4g} ({self.permutations} permutations)"
-            if self.permutations
-            else ""
+        return (
+            f"<bivariate Moran's I n={self.n}: I={self.I:.6g}{self._sim_text()}; "
+            f"{self.alternative}>"
         )
-        return f"<bivariate Moran's I n={self.n}: I={self.I:.6g}{sim}; {self.alternative}>"
 
 
 def moran_bv(
@@ -864,18 +853,63 @@ def _adjust(p, method):
 # Local Moran
 # --------------------------------------------------------------------------- #
 class _LocalBase(_Result):
+    """A local statistic ``focal_i * lag(values)_i`` with conditional-permutation inference.
+
+    :class:`LocalMoran` uses it with ``focal = values = z``; :class:`LocalMoranBV`
+    with ``focal = zx`` and ``values = zy``.
+    """
+
     _stat_attr = "Is"
 
-    def _finish(self, z_focal, lag, alternative, alpha, adjust, permutations):
+    def _start(self, w, transform, alternative, permutations, alpha, adjust, scaling):
+        """Check the options, keep them on the result and return the weights."""
+        wts, alternative, permutations = _prepare(w, transform, alternative, permutations)
+        _check_local_options(scaling, alpha, adjust)
+        self.alternative, self.permutations = alternative, permutations
+        self.alpha, self.adjust, self.scaling = alpha, adjust, scaling
+        return wts
+
+    def _local(self, wts, focal, values, seed, keep):
+        """Statistic, analytic moments (:meth:`_moments`), permutations and classes."""
+        n = wts.n
+        lag = wts.lag(values)
+        factor = (n - 1) / n if self.scaling == "esda" else 1.0
+        self.Is = factor * focal * lag
+        self._moments(wts, focal, factor)
+        if self.permutations:
+            greater, less, sims = _conditional_sims(
+                wts, focal, values, self.Is, factor, self.permutations, _rng(seed), keep
+            )
+            self.p_sim = _perm_p(greater, less, self.permutations, self.alternative)
+            self._sims_moments(sims, keep)
+        else:
+            _no_sims(self)
+        self._finish(focal, lag)
+
+    def _moments(self, wts, z, factor):
+        """Analytic moments of ``Is``; none in general."""
+
+    def _sims_moments(self, sims, keep):
+        self.sim = sims
+        if keep:
+            self.EI_sim = sims.mean(axis=0)
+            self.seI_sim = sims.std(axis=0)
+            self.VI_sim = self.seI_sim**2
+            self.z_sim = _div(self.Is - self.EI_sim, self.seI_sim)
+            self.p_z_sim = _normal_p(self.z_sim, self.alternative)
+        else:
+            self.EI_sim = self.VI_sim = self.seI_sim = self.z_sim = self.p_z_sim = np.nan
+
+    def _finish(self, z_focal, lag):
         # quadrants (esda codes): value above/below mean x lag above/below zero
         hi = z_focal > 0
         lh = lag > 0
         q = np.where(hi & lh, 1, np.where(~hi & lh, 2, np.where(~hi & ~lh, 3, 4)))
         self.q = q
         self.quadrant = np.array([QUADRANTS[v] for v in q], dtype=object)
-        self.p_value = self.p_sim if permutations else self.p_c
-        self.p_adjusted = _adjust(self.p_value, adjust)
-        self.significant = self.p_adjusted <= alpha
+        self.p_value = self.p_sim if self.permutations else self.p_c
+        self.p_adjusted = _adjust(self.p_value, self.adjust)
+        self.significant = self.p_adjusted <= self.alpha
         self.labels = np.where(
             self.significant,
             np.array([LISA_CLASSES[v] for v in self.quadrant], dtype=object),
@@ -987,20 +1021,14 @@ class LocalMoran(_LocalBase):
         transform=None,
         data=None,
     ):
-        wts = w if isinstance(w, _Weights) else _Weights(w, transform)
-        alternative = _check_alternative(alternative)
-        permutations = _check_permutations(permutations)
-        _check_local_options(scaling, alpha, adjust)
+        wts = self._start(w, transform, alternative, permutations, alpha, adjust, scaling)
         y = _values(y, wts, data, "y", what="local Moran's I")
+        self.ids, self.n, self.y = wts.ids, wts.n, y
+        self.z = _standardise(y)  # m2 = sum(z**2)/n = 1
+        self._local(wts, self.z, self.z, seed, keep_simulations)
+
+    def _moments(self, wts, z, factor):
         n = wts.n
-        self.ids, self.n, self.y = wts.ids, n, y
-        self.alternative, self.permutations = alternative, permutations
-        self.alpha, self.adjust, self.scaling = alpha, adjust, scaling
-        z = (y - y.mean()) / y.std()  # m2 = sum(z**2)/n = 1
-        self.z = z
-        lag = wts.lag(z)
-        factor = (n - 1) / n if scaling == "esda" else 1.0
-        self.Is = factor * z * lag
         wi, wi2 = wts.rowsum, wts.rowsum2
         # conditional randomisation (z_i fixed), spdep scale, then rescaled
         eic = -(z**2) * wi / (n - 1)
@@ -1011,27 +1039,7 @@ class LocalMoran(_LocalBase):
         self.EIc, self.VIc = factor * eic, factor**2 * vic
         self.EI, self.VI = factor * ei, factor**2 * vi
         self.z_c = _div(self.Is - self.EIc, _sqrt(self.VIc))
-        self.p_c = _normal_p(self.z_c, alternative)
-        if permutations:
-            greater, less, sims = _conditional_sims(
-                wts, z, z, self.Is, factor, permutations, _rng(seed), keep_simulations
-            )
-            self.p_sim = _perm_p(greater, less, permutations, alternative)
-            self._sims_moments(sims, keep_simulations)
-        else:
-            _no_sims(self)
-        self._finish(z, lag, alternative, alpha, adjust, permutations)
-
-    def _sims_moments(self, sims, keep):
-        self.sim = sims
-        if keep:
-            self.EI_sim = sims.mean(axis=0)
-            self.seI_sim = sims.std(axis=0)
-            self.VI_sim = self.seI_sim**2
-            self.z_sim = _div(self.Is - self.EI_sim, self.seI_sim)
-            self.p_z_sim = _normal_p(self.z_sim, self.alternative)
-        else:
-            self.EI_sim = self.VI_sim = self.seI_sim = self.z_sim = self.p_z_sim = np.nan
+        self.p_c = _normal_p(self.z_c, self.alternative)
 
 
 def local_moran(
@@ -1097,6 +1105,7 @@ class LocalMoranBV(LocalMoran):
     """
 
     _title = "bivariate local Moran"
+    _moments = _LocalBase._moments  # no analytic moments for the bivariate statistic
 
     def __init__(
         self,
@@ -1114,32 +1123,16 @@ class LocalMoranBV(LocalMoran):
         transform=None,
         data=None,
     ):
-        wts = w if isinstance(w, _Weights) else _Weights(w, transform)
-        alternative = _check_alternative(alternative)
-        permutations = _check_permutations(permutations)
-        _check_local_options(scaling, alpha, adjust)
-        if not permutations:
+        wts = self._start(w, transform, alternative, permutations, alpha, adjust, scaling)
+        if not self.permutations:
             raise InputError(
                 "the bivariate local Moran has no analytic inference here: use permutations>0."
             )
         x = _values(x, wts, data, "x", what="bivariate local Moran's I")
         y = _values(y, wts, data, "y", what="bivariate local Moran's I")
-        n = wts.n
-        self.ids, self.n, self.x, self.y = wts.ids, n, x, y
-        self.alternative, self.permutations = alternative, permutations
-        self.alpha, self.adjust, self.scaling = alpha, adjust, scaling
-        zx = (x - x.mean()) / x.std()
-        zy = (y - y.mean()) / y.std()
-        self.zx, self.zy = zx, zy
-        lag = wts.lag(zy)
-        factor = (n - 1) / n if scaling == "esda" else 1.0
-        self.Is = factor * zx * lag
-        greater, less, sims = _conditional_sims(
-            wts, zx, zy, self.Is, factor, permutations, _rng(seed), keep_simulations
-        )
-        self.p_sim = _perm_p(greater, less, permutations, alternative)
-        self._sims_moments(sims, keep_simulations)
-        self._finish(zx, lag, alternative, alpha, adjust, permutations)
+        self.ids, self.n, self.x, self.y = wts.ids, wts.n, x, y
+        self.zx, self.zy = _standardise(x), _standardise(y)
+        self._local(wts, self.zx, self.zy, seed, keep_simulations)
 
 
 def local_moran_bv(

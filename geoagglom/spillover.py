@@ -93,11 +93,24 @@ def _year_values(panel, value, unit, year, y):
     return pd.Series(rows[value].to_numpy(), index=pd.Index(rows[unit].to_numpy()), name=value)
 
 
-def _per_year(func, year_label):
-    try:
-        return func()
-    except InputError as exc:
-        raise InputError(f"year {year_label}: {exc}") from None
+def _year_by_year(panel, w, value, unit, year, years, seed, transform, analyse):
+    """Check the panel, then ``analyse(values, weights, seed)`` for each year.
+
+    Returns ``[(year, result), ...]`` in the order of ``years``; an
+    :class:`InputError` raised for one year names it.
+    """
+    _check_panel(panel, value, unit, year)
+    wts = _Weights(w, transform)
+    years = _years(panel, year, years)
+    seeds = _year_seeds(seed, years)
+    out = []
+    for y in years:
+        vals = _year_values(panel, value, unit, year, y)
+        try:
+            out.append((y, analyse(vals, wts, seeds[y])))
+        except InputError as exc:
+            raise InputError(f"year {y}: {exc}") from None
+    return out
 
 
 def moran_trend(
@@ -141,21 +154,10 @@ def moran_trend(
         Indexed by year: ``n, I, EI, z_norm, p_norm, z_rand, p_rand, z_sim, p_sim``
         (and ``C, z_rand_C, p_rand_C, p_sim_C``).
     """
-    _check_panel(panel, value, unit, year)
-    wts = _Weights(w, transform)
-    years = _years(panel, year, years)
-    seeds = _year_seeds(seed, years)
-    rows = []
-    for y in years:
-        vals = _year_values(panel, value, unit, year, y)
-        m = _per_year(
-            lambda vals=vals, y=y: Moran(
-                vals, wts, permutations, seeds[y], alternative=alternative
-            ),
-            y,
-        )
+
+    def analyse(vals, wts, rng):
+        m = Moran(vals, wts, permutations, rng, alternative=alternative)
         row = {
-            year: y,
             "n": m.n,
             "I": m.I,
             "EI": m.EI,
@@ -167,10 +169,13 @@ def moran_trend(
             "p_sim": m.p_sim,
         }
         if geary:
-            c = Geary(vals, wts, permutations, seeds[y], alternative=alternative)
+            # the same values and options as Moran's I, already validated by it
+            c = Geary(vals, wts, permutations, rng, alternative=alternative)
             row.update(C=c.C, z_rand_C=c.z_rand, p_rand_C=c.p_rand, p_sim_C=c.p_sim)
-        rows.append(row)
-    out = pd.DataFrame(rows).set_index(year)
+        return row
+
+    per_year = _year_by_year(panel, w, value, unit, year, years, seed, transform, analyse)
+    out = pd.DataFrame([{year: y, **row} for y, row in per_year]).set_index(year)
     out.attrs["alternative"] = alternative
     out.attrs["permutations"] = permutations
     return out
@@ -204,27 +209,23 @@ def lisa_by_year(
         label`` (one row per unit and year). With ``return_results=True``, also a
         dict ``{year: LocalMoran}``.
     """
-    _check_panel(panel, value, unit, year)
-    wts = _Weights(w, transform)
-    years = _years(panel, year, years)
-    seeds = _year_seeds(seed, years)
-    frames, results = [], {}
-    for y in years:
-        vals = _year_values(panel, value, unit, year, y)
-        lm = _per_year(
-            lambda vals=vals, y=y: LocalMoran(
-                vals,
-                wts,
-                permutations,
-                seeds[y],
-                alternative=alternative,
-                alpha=alpha,
-                adjust=adjust,
-                scaling=scaling,
-                keep_simulations=False,
-            ),
-            y,
+
+    def analyse(vals, wts, rng):
+        return LocalMoran(
+            vals,
+            wts,
+            permutations,
+            rng,
+            alternative=alternative,
+            alpha=alpha,
+            adjust=adjust,
+            scaling=scaling,
+            keep_simulations=False,
         )
+
+    per_year = _year_by_year(panel, w, value, unit, year, years, seed, transform, analyse)
+    frames, results = [], {}
+    for y, lm in per_year:
         results[y] = lm
         f = lm.to_frame()[["Is", "q", "quadrant", "p_value", "p_adjusted", "significant", "label"]]
         f.index.name = unit
