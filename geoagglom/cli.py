@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from geoagglom import __version__
-from geoagglom.area import METHODS, land_area
-from geoagglom.boundaries import list_layers, resolve_layer
+from geoagglom.data.area import METHODS, land_area
+from geoagglom.data.boundaries import list_layers, resolve_layer
 from geoagglom.errors import GeoagglomError
 
 
@@ -32,7 +32,7 @@ def _areas(args):
 
 
 def _run(args):
-    from geoagglom.study import Study, _print_progress
+    from geoagglom.study.config import Study, _print_progress
 
     study = Study.from_toml(args.study)
     results = study.run(args.output, overwrite=args.overwrite, progress=_print_progress)
@@ -40,7 +40,7 @@ def _run(args):
 
 
 def _demo(args):
-    from geoagglom.study import Study, _print_progress, demo_dir
+    from geoagglom.study.config import Study, _print_progress, demo_dir
 
     study = Study.from_toml(demo_dir() / "study.toml")
     # An earlier demo output is replaced; a folder holding anything else is not.

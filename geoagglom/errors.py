@@ -1,4 +1,4 @@
-"""Exceptions raised by geoagglom.
+"""Every exception and warning class of geoagglom.
 
 Every error names the offending rows, ids, columns or keys and says how to fix
 the problem, so the message can be acted on without reading the source.
@@ -11,6 +11,46 @@ class GeoagglomError(Exception):
 
 class InputError(GeoagglomError, ValueError):
     """Bad input: missing CRS, invalid ids, unmatched rows, values a measure cannot take."""
+
+
+class DecompositionError(GeoagglomError, ArithmeticError):
+    """Internal error: directly computed parts do not add up to the total."""
+
+
+class SpatialWeightsWarning(UserWarning):
+    """A weights graph was built but has a property the user should know about.
+
+    Raised for disconnected components and for islands that were dropped or
+    attached to their nearest units.
+    """
+
+
+class AreaMismatchWarning(UserWarning):
+    """A region's summed unit areas differ from the area of its dissolved geometry."""
+
+
+class GeometryRepairWarning(UserWarning):
+    """Invalid geometries were repaired with ``shapely.make_valid``."""
+
+
+class MatchError(InputError):
+    """Rows of a table matched no unit or several; ``.report`` holds the details."""
+
+    def __init__(self, message, report):
+        super().__init__(message)
+        self.report = report
+
+
+class UnmatchedRowsDropped(UserWarning):
+    """Rows that matched no unit were dropped at the caller's request."""
+
+
+class MissingCJKFontWarning(UserWarning):
+    """Chinese labels were asked for but no CJK font is installed."""
+
+
+class StudyConfigError(InputError):
+    """A study description is wrong: the message names the key and the problem."""
 
 
 def format_ids(ids, limit=20):

@@ -25,7 +25,7 @@ def test_wheel_installs_and_loads_a_bundled_layer(tmp_path):
     probe = (
         "import geoagglom; "
         "layer = geoagglom.load_layer('shandong-2004-2016'); "
-        "from geoagglom.boundaries import bundled_dir; "
+        "from geoagglom.data.boundaries import bundled_dir; "
         "print(geoagglom.__file__); print(bundled_dir()); print(len(layer))"
     )
     # Run from an empty folder so the source checkout cannot shadow the installed copy.

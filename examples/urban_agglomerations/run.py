@@ -27,8 +27,8 @@ import pandas as pd
 import shapely
 
 import geoagglom
-from geoagglom import plotting
-from geoagglom.output import write_folder
+from geoagglom import plot as plotting
+from geoagglom.study.output import write_folder
 
 matplotlib.use("Agg")
 

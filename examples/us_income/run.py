@@ -25,8 +25,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import geoagglom
-from geoagglom import plotting
-from geoagglom.output import write_folder
+from geoagglom import plot as plotting
+from geoagglom.study.output import write_folder
 
 matplotlib.use("Agg")
 

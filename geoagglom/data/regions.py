@@ -1,0 +1,239 @@
+"""Grouping tables (unit → region) and the dissolve of units into regions.
+
+A region's additive columns (balances, areas, population) are the sums over
+its member units, so a region's entropy is computed from its own totals, and
+its geometry is the union of its members' geometries. Every unit must be in
+exactly one region: a unit missing from the grouping, or a grouping entry for
+a unit that does not exist, is an error.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoagglom.data.area import land_area
+from geoagglom.errors import AreaMismatchWarning, InputError, format_ids
+
+__all__ = ["dissolve_regions", "normalize_grouping"]
+
+
+def normalize_grouping(grouping, region_col="region", unit_col=None):
+    """A grouping as a Series ``unit id → region``.
+
+    Parameters
+    ----------
+    grouping : pandas.Series, dict or pandas.DataFrame
+        A Series or dict mapping unit ids to regions, or a frame with a
+        ``region_col`` column, indexed by unit id (as the bundled groupings)
+        or holding the ids in ``unit_col``.
+    region_col : str, default "region"
+    unit_col : str, optional
+
+    Returns
+    -------
+    pandas.Series
+        Named ``region_col``, indexed by unit id.
+
+    Raises
+    ------
+    InputError
+        Missing columns, a unit listed twice, a unit without a region.
+    """
+    if isinstance(grouping, dict):
+        grouping = pd.Series(grouping)
+    if isinstance(grouping, pd.DataFrame):
+        if region_col not in grouping.columns:
+            raise InputError(
+                f"The grouping has no column {region_col!r} (its columns: "
+                f"{format_ids([str(c) for c in grouping.columns])}); name the region column "
+                "with region_col=."
+            )
+        if unit_col is not None:
+            if unit_col not in grouping.columns:
+                raise InputError(f"The grouping has no unit id column {unit_col!r}.")
+            grouping = grouping.set_index(unit_col)
+        grouping = grouping[region_col]
+    if not isinstance(grouping, pd.Series):
+        raise InputError(
+            "grouping must be a Series or dict (unit id → region) or a DataFrame with a "
+            f"{region_col!r} column; got {type(grouping).__name__}."
+        )
+    dup = grouping.index.duplicated(keep=False)
+    if dup.any():
+        raise InputError(
+            f"Units {format_ids(pd.unique(grouping.index[dup]))} appear more than once in the "
+            "grouping; each unit belongs to exactly one region."
+        )
+    missing = grouping.isna().to_numpy()
+    if missing.any():
+        raise InputError(
+            f"Units {format_ids(grouping.index[missing])} have no region in the grouping; "
+            "assign every unit to a region."
+        )
+    return grouping.rename(region_col)
+
+
+def check_coverage(unit_ids, grouping, what="units"):
+    """Raise unless the grouping names exactly the given units (none missing, none unknown)."""
+    unit_ids = pd.Index(unit_ids)
+    missing = unit_ids.difference(grouping.index, sort=False)
+    unknown = grouping.index.difference(unit_ids, sort=False)
+    if len(missing) == 0 and len(unknown) == 0:
+        return
+    hint = ""
+    if len(unit_ids) and len(grouping) and len(missing) == len(unit_ids):
+        hint = (
+            f" (the {what} ids are of type {type(unit_ids[0]).__name__} and the grouping's of "
+            f"type {type(grouping.index[0]).__name__}; convert one to the other)"
+        )
+    parts = []
+    if len(missing):
+        parts.append(f"{what} not in the grouping: {format_ids(missing)}")
+    if len(unknown):
+        parts.append(f"grouping entries for unknown {what}: {format_ids(unknown)}")
+    raise InputError(
+        "The grouping does not match the " + what + ": " + "; ".join(parts) + hint + ". "
+        "Every unit must be assigned to exactly one region; fix the grouping table."
+    )
+
+
+def dissolve_regions(
+    units,
+    grouping,
+    region_col="region",
+    sum_columns=None,
+    *,
+    unit_col=None,
+    area_col="area_km2",
+    check_area=True,
+    area_rtol=0.01,
+):
+    """Dissolve units into regions: summed additive columns and united geometries.
+
+    Parameters
+    ----------
+    units : geopandas.GeoDataFrame or pandas.DataFrame
+        One row per unit, indexed by unit id. A plain DataFrame gives the sums
+        without geometries.
+    grouping : pandas.Series, dict or pandas.DataFrame
+        Unit id → region; see :func:`normalize_grouping`. It must name every
+        unit of ``units`` and no other.
+    region_col : str, default "region"
+        Region column of a grouping frame; also the index name of the result.
+    sum_columns : list of str, optional
+        Additive columns summed per region (balances, population, ...). The
+        area column is always summed when present.
+    unit_col : str, optional
+        Column of a grouping frame holding the unit ids (default: its index).
+    area_col : str, default "area_km2"
+        Land areas of the units in km². If absent from a GeoDataFrame, they are
+        computed from its geometries (geodesic). A region's area is the SUM of
+        its units' areas.
+    check_area : bool, default True
+        Compare every region's summed area with the geodesic area of its
+        dissolved geometry (column ``area_geometry_km2``) and warn, naming the
+        regions, where they differ by more than ``area_rtol`` (gaps, overlaps or
+        areas that did not come from these geometries). Needs a CRS.
+    area_rtol : float, default 0.01
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or pandas.DataFrame
+        One row per region (index named ``region_col``) with ``n_units``, the
+        summed columns and, for a GeoDataFrame, the geometry. ``attrs`` holds
+        ``members`` (region → list of unit ids) and ``union_method``:
+        ``"coverage"`` when the units form a valid coverage (fast, exact
+        ``shapely.coverage_union_all``), else ``"robust"`` (``make_valid`` then
+        ``union_all``).
+
+    Raises
+    ------
+    InputError
+        A unit missing from the grouping, grouping entries for unknown units,
+        duplicate unit ids, missing sum columns, NaN in a summed column
+        (naming units and column), a missing CRS when ``check_area`` needs one.
+    """
+    groups = normalize_grouping(grouping, region_col, unit_col)
+    if units.index.has_duplicates:
+        raise InputError(
+            f"Unit ids {format_ids(pd.unique(units.index[units.index.duplicated()]))} appear "
+            "more than once in the units table; ids must be unique."
+        )
+    check_coverage(units.index, groups)
+    geometry = getattr(units, "geometry", None) if hasattr(units, "crs") else None
+    if check_area and geometry is not None and units.crs is None:
+        raise InputError(
+            "The units have no CRS, so the dissolved areas cannot be checked against the "
+            "geometries. Set it (e.g. units.set_crs('EPSG:4326')) or pass check_area=False."
+        )
+    table = pd.DataFrame(index=units.index)
+    columns = list(sum_columns or [])
+    if area_col in units.columns:
+        table[area_col] = units[area_col]
+    elif geometry is not None and units.crs is not None:
+        table[area_col] = land_area(geometry)
+    if area_col not in columns and area_col in table.columns:
+        columns.append(area_col)
+    for col in columns:
+        if col == area_col and col in table.columns:
+            continue
+        if col not in units.columns:
+            raise InputError(
+                f"The column {col!r} to sum is not in the units table (columns: "
+                f"{format_ids([str(c) for c in units.columns])})."
+            )
+        if not pd.api.types.is_numeric_dtype(units[col]):
+            raise InputError(f"The column {col!r} to sum is not numeric; convert it first.")
+        table[col] = units[col]
+    for col in columns:
+        bad = table[col].isna().to_numpy()
+        if bad.any():
+            raise InputError(
+                f"{col!r} is missing (NaN) for units {format_ids(table.index[bad])}; a region "
+                "sum would silently leave them out. Fill them in or drop the column."
+            )
+    region = groups.reindex(units.index)
+    table[region_col] = region.to_numpy()
+    grouped = table.groupby(region_col, sort=True)
+    out = grouped[columns].sum()
+    out.insert(0, "n_units", grouped.size())
+    members = {r: list(idx) for r, idx in grouped.groups.items()}
+    if geometry is None:
+        out.attrs["members"] = members
+        return out
+
+    import geopandas as gpd
+
+    geoms = geometry.to_numpy()
+    codes = pd.Index(out.index).get_indexer(region.to_numpy())
+    if bool(shapely.coverage_is_valid(geoms)) and not shapely.is_empty(geoms).any():
+        method = "coverage"
+        united = [shapely.coverage_union_all(geoms[codes == k]) for k in range(len(out))]
+    else:
+        method = "robust"
+        fixed = shapely.make_valid(geoms)
+        united = [shapely.union_all(fixed[codes == k]) for k in range(len(out))]
+    result = gpd.GeoDataFrame(out, geometry=united, crs=units.crs)
+    result.index.name = region_col
+    if check_area and area_col in result.columns:
+        result["area_geometry_km2"] = land_area(result.geometry).to_numpy()
+        summed = result[area_col].to_numpy()
+        geo = result["area_geometry_km2"].to_numpy()
+        off = np.abs(summed - geo) > area_rtol * np.maximum(np.abs(geo), math.ulp(1.0))
+        if off.any():
+            warnings.warn(
+                f"The summed unit areas of regions {format_ids(result.index[off])} differ from "
+                f"the area of their dissolved geometry by more than {area_rtol:.0%}: gaps or "
+                "overlaps between units, or areas not measured on these boundaries. The "
+                f"summed areas are used; compare '{area_col}' with 'area_geometry_km2'.",
+                AreaMismatchWarning,
+                stacklevel=2,
+            )
+    result.attrs["members"] = members
+    result.attrs["union_method"] = method
+    return result

@@ -1,0 +1,1 @@
+"""Spatial dynamics of spillover and siphoning (spatial Markov, LISA Markov, directional LISA)."""

@@ -1,0 +1,1 @@
+"""Spatial regression models (spatial Durbin, SLX, lag, error) and their impacts."""

@@ -1,0 +1,154 @@
+"""Every enumerated option of geoagglom, declared once.
+
+The API checks its arguments against these, the study-file schema takes its
+allowed values from them, and the documentation lists them from here, so an
+option cannot be allowed in one place and unknown in another.
+
+Examples
+--------
+>>> from geoagglom.options import WEIGHTS
+>>> WEIGHTS.values
+('queen', 'rook', 'knn', 'distance')
+>>> WEIGHTS.check("queen", "kind")
+'queen'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from geoagglom.errors import InputError
+
+__all__ = [
+    "ADJUSTMENTS",
+    "ALTERNATIVES",
+    "AREA_METHODS",
+    "ISLANDS",
+    "LANGUAGES",
+    "OPTIONS",
+    "SCALINGS",
+    "SCHEMES",
+    "THEIL_KINDS",
+    "TRANSFORMS",
+    "WEIGHTS",
+    "Option",
+]
+
+
+@dataclass(frozen=True)
+class Option:
+    """An enumerated option: its allowed values, each with a one-line meaning.
+
+    Parameters
+    ----------
+    name : str
+        What the option is, in words ("weights kind").
+    choices : dict of str to str
+        Allowed value → its meaning, in the order shown to users.
+    """
+
+    name: str
+    choices: dict
+
+    @property
+    def values(self):
+        """The allowed values, in order."""
+        return tuple(self.choices)
+
+    def describe(self):
+        """``value: meaning`` lines, for documentation."""
+        return "\n".join(f"{value}: {meaning}" for value, meaning in self.choices.items())
+
+    def check(self, value, what):
+        """``value`` if it is allowed, else an :class:`InputError` naming ``what``.
+
+        Parameters
+        ----------
+        value : object
+        what : str
+            How the caller calls the option: a keyword (``"kind"``) or a study
+            file key (``"[measures] weights"``).
+        """
+        if isinstance(value, str) and value in self.choices:
+            return value
+        allowed = ", ".join(repr(v) for v in self.values)
+        raise InputError(f"{what} = {value!r} is not a {self.name}; use one of {allowed}.")
+
+
+WEIGHTS = Option(
+    "weights kind",
+    {
+        "queen": "units sharing a boundary point are neighbours",
+        "rook": "units sharing a boundary edge are neighbours",
+        "knn": "each unit's k nearest units (great-circle distance between centroids)",
+        "distance": "units whose centroids are within threshold_km of each other",
+    },
+)
+ISLANDS = Option(
+    "island policy",
+    {
+        "raise": "an error naming the units without neighbours",
+        "drop": "leave them out of the spatial statistics (reported)",
+        "nearest": "attach each to its nearest unit (reported)",
+    },
+)
+TRANSFORMS = Option(
+    "weights transform",
+    {"r": "row-standardised (each unit's weights sum to 1)", "b": "binary (1 per neighbour)"},
+)
+SCHEMES = Option(
+    "classification scheme",
+    {
+        "quantiles": "classes with equal numbers of units",
+        "natural_breaks": "Jenks natural breaks",
+        "equal_interval": "classes of equal width",
+        "user_defined": "the upper bounds given in bins",
+    },
+)
+ADJUSTMENTS = Option(
+    "multiple-testing adjustment",
+    {
+        "none": "no adjustment",
+        "fdr": "Benjamini–Hochberg false discovery rate",
+        "bonferroni": "Bonferroni family-wise error rate",
+    },
+)
+THEIL_KINDS = Option(
+    "Theil index kind",
+    {"T": "Theil T, GE(1)", "L": "Theil L (mean log deviation), GE(0)"},
+)
+LANGUAGES = Option("label language", {"en": "English", "zh": "Simplified Chinese"})
+ALTERNATIVES = Option(
+    "alternative hypothesis",
+    {
+        "two-sided": "either direction",
+        "greater": "statistic larger than under the null",
+        "less": "statistic smaller than under the null",
+        "directed": "one-sided in the observed direction (esda's and GeoDa's p_sim)",
+    },
+)
+AREA_METHODS = Option(
+    "land-area method",
+    {
+        "geodesic": "geodesic area on the WGS84 ellipsoid",
+        "equal-area": "planar area in an Albers equal-area projection fitted to the layer",
+    },
+)
+SCALINGS = Option(
+    "local Moran scaling",
+    {"esda": "(n - 1) z_i lag(z)_i / sum(z²), as esda", "spdep": "z_i lag(z)_i / m2, as spdep"},
+)
+
+#: Every option by the name the study file and the docs use.
+OPTIONS = {
+    "weights": WEIGHTS,
+    "islands": ISLANDS,
+    "transform": TRANSFORMS,
+    "scheme": SCHEMES,
+    "adjust": ADJUSTMENTS,
+    "theil": THEIL_KINDS,
+    "lang": LANGUAGES,
+    "alternative": ALTERNATIVES,
+    "area_method": AREA_METHODS,
+    "scaling": SCALINGS,
+}

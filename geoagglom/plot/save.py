@@ -1,0 +1,79 @@
+"""Saving figures atomically as PNG and SVG."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from geoagglom.errors import InputError
+
+with warnings.catch_warnings():
+    # mapclassify says so on import when numba is absent; its pure-Python path is
+    # fast enough for maps of a few hundred units.
+    warnings.filterwarnings("ignore", message="Numba not installed")
+
+
+# --------------------------------------------------------------------------- #
+# Saving
+# --------------------------------------------------------------------------- #
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def save_figure(fig, path_stem, *, dpi=200, formats=("png", "svg")):
+    """Write a figure as PNG and SVG, atomically.
+
+    Each file is first written to a temporary file in the target folder and
+    moved into place with :func:`os.replace` only once every format has been
+    written, so an error leaves neither a partial file nor a temporary one.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path_stem : str or pathlib.Path
+        The path without extension, e.g. ``out/lisa_2016``; its folder must
+        exist.
+    dpi : int, default 200
+        Resolution of the PNG.
+    formats : sequence of str, default ("png", "svg")
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The written files, in the order of ``formats``.
+    """
+    stem = Path(path_stem)
+    folder = stem.parent
+    if not folder.is_dir():
+        raise InputError(
+            f"cannot save figure {stem.name!r}: folder {str(folder)!r} does not exist."
+        )
+    targets = [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]
+    temps = []
+    try:
+        for fmt in formats:
+            fd, tmp = tempfile.mkstemp(prefix=f".{stem.name}.", suffix=f".{fmt}.tmp", dir=folder)
+            os.close(fd)
+            temps.append(tmp)
+            os.chmod(tmp, 0o666 & ~_umask())
+            metadata = {"Date": None} if fmt in ("svg", "pdf") else None
+            with plt.rc_context({"svg.hashsalt": "geoagglom"}):
+                fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
+        for tmp, target in zip(temps, targets, strict=True):
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp in temps:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+        raise
+    return tuple(targets)

@@ -1,0 +1,1 @@
+"""A whole study: config schema, one-pass run, results, figures, report, provenance."""

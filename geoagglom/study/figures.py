@@ -1,0 +1,181 @@
+"""The figure set of a study run (maps, scatterplot, time series), drawn and saved."""
+
+from __future__ import annotations
+
+import matplotlib
+
+from geoagglom import plot
+from geoagglom.data.boundaries import _catalog, load_grouping
+from geoagglom.study.vocabulary import LISA_LEGEND
+
+ILLUSTRATIVE_NOTE = "Illustrative data: not official statistics"
+
+#: The figures' own words, by language; lang="zh" falls back to English (with a
+#: warning from :mod:`geoagglom.plot`) when no CJK font is installed.
+TEXT = {
+    "en": {
+        "note": ILLUSTRATIVE_NOTE,
+        "suffix": " (illustrative data)",
+        "entropy_map": "Financial entropy{suffix}",
+        "entropy_legend": "entropy β",
+        "lisa": "LISA clusters of financial entropy, {year}{suffix}",
+        "moran": "Moran scatterplot of financial entropy, {year}{suffix}",
+        "moran_name": "financial entropy",
+        "entropy_regions": "Financial entropy by region{suffix}",
+        "gini_theil": "Inequality of the regions' entropy{suffix}",
+        "decomposition": "Theil T of the units' entropy: within and between regions{suffix}",
+    },
+    "zh": {
+        "note": "示例数据，非官方统计",
+        "suffix": "（示例数据）",
+        "entropy_map": "金融熵{suffix}",
+        "entropy_legend": "金融熵 β",
+        "lisa": "{year}年金融熵 LISA 聚类图{suffix}",
+        "moran": "{year}年金融熵 Moran 散点图{suffix}",
+        "moran_name": "金融熵",
+        "entropy_regions": "各区域金融熵{suffix}",
+        "gini_theil": "区域金融熵的差异{suffix}",
+        "decomposition": "城市金融熵的泰尔 T 指数：区域内与区域间{suffix}",
+    },
+}
+
+
+def draw_study_figures(study, units, tables, regions, spatial, work):
+    """Draw every figure the study's tables support and save each as PNG and SVG.
+
+    Returns
+    -------
+    dict of str to tuple of pathlib.Path
+        Figure name → (png, svg) inside ``work / "figures"``.
+    """
+    matplotlib.use("Agg")  # files only: never open a window
+    import matplotlib.pyplot as plt
+
+    lang = study.lang
+    if lang == "zh" and plot.find_cjk_font() is None:
+        lang = "en"  # plotting warns and draws English labels
+    words = TEXT[lang]
+    note = words["note"] if study.illustrative else None
+    suffix = words["suffix"] if study.illustrative else ""
+
+    def t(key, **fields):
+        return words[key].format(suffix=suffix, **fields)
+
+    folder = work / "figures"
+    saved = {}
+
+    def save(name, fig):
+        # Keep SVG text as text: editable in a publication, searchable in tests.
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            saved[name] = plot.save_figure(fig, folder / name)
+        plt.close(fig)
+
+    entropy = tables["entropy_units"]
+    years = sorted(entropy["year"].unique())
+    map_years = study.map_years or _spread(years, 3)
+    save(
+        "entropy_map",
+        plot.choropleth(
+            units,
+            entropy[entropy["year"].isin(map_years)],
+            unit="unit",
+            year="year",
+            value="beta",
+            scheme=study.map_scheme,
+            k=study.map_k,
+            bins=study.map_bins,
+            regions=regions,
+            title=t("entropy_map"),
+            note=note,
+            lang=study.lang,
+            legend_title=words["entropy_legend"],
+        ),
+    )
+    if spatial is not None:
+        lisa = tables["lisa"]
+        for yr in _spread(years, 2):
+            labels = lisa[lisa["year"] == yr].set_index("unit")["cluster"]
+            save(
+                f"lisa_map_{yr}",
+                plot.lisa_cluster_map(
+                    units,
+                    labels,
+                    regions=regions,
+                    title=t("lisa", year=yr),
+                    note=note,
+                    lang=study.lang,
+                    class_names=LISA_LEGEND[lang],
+                ),
+            )
+        last = years[-1]
+        y = entropy[entropy["year"] == last].set_index("unit")["beta"]
+        y = y.reindex(spatial.weights.unique_ids)
+        save(
+            f"moran_scatter_{last}",
+            plot.moran_scatterplot(
+                y,
+                spatial.weights.lag(y.to_numpy()),
+                title=t("moran", year=last),
+                name=words["moran_name"],
+                note=note,
+                lang=study.lang,
+            ),
+        )
+    if "entropy_regions" in tables:
+        save(
+            "entropy_by_region",
+            plot.entropy_by_region(
+                _region_names(tables["entropy_regions"], study, lang),
+                value="beta",
+                title=t("entropy_regions"),
+                note=note,
+                lang=study.lang,
+            ),
+        )
+        save(
+            "gini_theil",
+            plot.gini_theil_series(
+                tables["table_I"],
+                gini="gini",
+                theil="theil_T",
+                title=t("gini_theil"),
+                note=note,
+                lang=study.lang,
+            ),
+        )
+        save(
+            "decomposition",
+            plot.decomposition_bars(
+                tables["table_II"],
+                title=t("decomposition"),
+                note=note,
+                lang=study.lang,
+            ),
+        )
+    return saved
+
+
+def _spread(years, count):
+    """Up to ``count`` years spread over the range: first, (middle,) last."""
+    if len(years) <= count:
+        return list(years)
+    picks = {years[round(i * (len(years) - 1) / (count - 1))] for i in range(count)}
+    return sorted(picks)
+
+
+def _region_names(frame, study, lang):
+    """The regions' Chinese names for ``lang="zh"`` when the grouping has them.
+
+    A bundled grouping names its regions in English (``region``) and in
+    Chinese (``region_zh``); other groupings are used as they are.
+    """
+    if lang != "zh" or not isinstance(study.grouping, str):
+        return frame
+    if study.grouping not in _catalog()["groupings"]:
+        return frame
+    table = load_grouping(study.grouping)
+    column = f"{study.grouping_region}_zh"
+    if column not in table.columns:
+        return frame
+    names = dict(zip(table[study.grouping_region], table[column], strict=True))
+    return frame.assign(region=frame["region"].map(lambda r: names.get(r, r)))

@@ -1,0 +1,166 @@
+"""A self-contained HTML report of a study run: tables, embedded figures, provenance."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from datetime import UTC, datetime
+
+# Table name → (heading, explanation), in the order the report shows them.
+SECTIONS = {
+    "table_I": (
+        "Table I: inequality of the regions' financial entropy",
+        "Per year, the Gini and Theil indices of the regions' entropies; each region's "
+        "entropy comes from its own summed balances and dissolved land area.",
+    ),
+    "table_II": (
+        "Table II: Theil T of the units' entropy, within and between regions",
+        "Within and between parts are computed directly and add up to the total.",
+    ),
+    "table_II_theil_L": ("Table II (Theil L)", "The same decomposition of Theil L (GE(0))."),
+    "table_II_gini": (
+        "Table II (Gini, Dagum)",
+        "Dagum's decomposition of the Gini: within, net between and transvariation.",
+    ),
+    "moran_trend": (
+        "Global Moran's I per year",
+        "Moran's I of the units' entropy with analytic (normal, randomisation) and "
+        "permutation inference, and the number of units in each LISA class.",
+    ),
+    "spillover_siphoning": (
+        "Spillover clusters and siphoning cores",
+        "Significant local Moran: a spillover cluster is a dense unit among dense "
+        "neighbours (HH); a siphoning core a dense unit among sparse ones (HL).",
+    ),
+    "lisa_transitions": (
+        "LISA class transitions, first to last year",
+        "Rows: class in the first year; columns: class in the last year.",
+    ),
+    "bivariate_moran": (
+        "Bivariate Moran's I",
+        "A unit's entropy against the spatial lag of the second variable.",
+    ),
+    "entropy_regions": ("Financial entropy of the regions", ""),
+    "entropy_units": ("Financial entropy of the units", ""),
+    "location_quotient": ("Location quotients of the quantities", ""),
+    "lisa": ("Local Moran of every unit and year", ""),
+    "units_without_data": (
+        "Layer units without data",
+        "Units of the boundary layer that no row of the data table matched; the study "
+        "leaves them out.",
+    ),
+    "match_report": (
+        "Match report",
+        "How each distinct unit name or code of the data table was matched to the layer.",
+    ),
+}
+LONG_TABLES = {
+    "entropy_units",
+    "location_quotient",
+    "lisa",
+    "match_report",
+    "entropy_regions",
+    "units_without_data",
+}
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+.banner { background: #fff3cd; border: 1px solid #e0b84c; padding: .7em 1em; font-weight: 600; }
+table { border-collapse: collapse; font-size: .85em; margin: .5em 0; }
+th, td { border: 1px solid #ddd; padding: .25em .5em; text-align: right; }
+th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { font-size: .85em; color: #555; }
+pre { background: #f7f7f7; padding: 1em; overflow: auto; }
+.note { color: #555; font-size: .9em; } .wide { overflow-x: auto; }
+"""
+
+
+def write_report(study, results, path):
+    """Write ``report.html`` for a finished run and return its path."""
+    title = study.title + (" (illustrative data)" if study.illustrative else "")
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    if study.illustrative:
+        parts.append(
+            "<p class='banner'>Illustrative data: the numbers in this report were generated "
+            "by a seeded script to demonstrate the method. They are not official statistics.</p>"
+        )
+    parts.append(_summary(study, results))
+    if results.notes:
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in results.notes)
+        parts.append(f"<h2>Notes from the run</h2><ul>{items}</ul>")
+    for name, (heading, text) in SECTIONS.items():
+        if name in results.tables and name not in LONG_TABLES:
+            parts.append(_table_section(heading, text, results.tables[name]))
+    parts.append("<h2>Figures</h2>")
+    for name, (png, _svg) in results.figures.items():
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        parts.append(
+            f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
+            f"<figcaption>{html.escape(name)} (figures/{html.escape(png.name)}, "
+            f"and .svg)</figcaption></figure>"
+        )
+    for name, (heading, text) in SECTIONS.items():
+        if name in results.tables and name in LONG_TABLES:
+            parts.append(_table_section(heading, text, results.tables[name], collapsed=True))
+    parts.append(_provenance(study))
+    parts.append("</body></html>")
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
+def _summary(study, results):
+    entropy = results.tables["entropy_units"]
+    years = sorted(entropy["year"].unique())
+    boundary = study.boundary_file.name if study.boundary_file else f"bundled layer {study.layer}"
+    data = getattr(study.data, "name", "a table given in Python")
+    rows = [
+        ("Units", f"{entropy['unit'].nunique()} ({boundary})"),
+        ("Years", f"{years[0]}–{years[-1]}"),
+        ("Data", html.escape(str(data))),
+        ("Quantity", html.escape(" + ".join(study.quantity))),
+        ("Regions", html.escape(str(study.grouping)) if study.grouping is not None else "none"),
+        ("Weights", f"{study.weights} contiguity, row-standardised" if study.weights in
+         ("queen", "rook") else study.weights),
+        ("Permutations / seed", f"{study.permutations} / {study.seed}"),
+    ]  # fmt: skip
+    cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return (
+        "<h2>Study</h2><table>" + cells + "</table>"
+        "<p class='note'>Financial entropy β = (D<sub>i</sub>/S<sub>i</sub>)/(D/S): a unit's "
+        "balance per km² of land over the whole study area's. Land areas are geodesic, from "
+        "the boundary geometries.</p>"
+    )
+
+
+def _table_section(heading, text, frame, collapsed=False):
+    table = frame.to_html(
+        index=False, float_format=lambda v: f"{v:.6g}", na_rep="", border=0, escape=True
+    )
+    table = f"<div class='wide'>{table}</div>"  # wide tables scroll, not overflow
+    body = f"<p class='note'>{html.escape(text)}</p>" if text else ""
+    if collapsed:
+        body += f"<details><summary>{len(frame)} rows</summary>{table}</details>"
+    else:
+        body += table
+    return f"<h2>{html.escape(heading)}</h2>{body}"
+
+
+def _provenance(study):
+    from geoagglom.study.run import versions
+
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    config = study.config_text or "(study built in Python; no TOML)"
+    return (
+        "<h2>Parameters and versions</h2>"
+        f"<p class='note'>Run on {stamp}. Rerun with <code>geoagglom run study.toml</code> "
+        "(the study file is copied into this folder).</p>"
+        f"<pre>{html.escape(config)}</pre>"
+        f"<pre>{html.escape(json.dumps(versions(), indent=2))}</pre>"
+    )

@@ -1,0 +1,61 @@
+"""The study's vocabulary: how it reads the statistics' neutral codes.
+
+The spatial statistics label units by quadrant (``HH``, ``LH``, ``LL``, ``HL``,
+``ns``); a financial-agglomeration study reads a significant HH unit as a
+*spillover cluster* (a dense unit among dense neighbours) and a significant HL
+unit as a *siphoning core* (a dense unit among sparse neighbours). Those words,
+in English and Chinese, live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: The study's name of each significant LISA quadrant.
+LISA_CLASSES = {
+    "HH": "spillover cluster",
+    "HL": "siphoning core",
+    "LL": "lagging cluster",
+    "LH": "shadow",
+}
+NOT_SIGNIFICANT = "not significant"
+#: Every class, in the order of tables and legends.
+LABELS = (*LISA_CLASSES.values(), NOT_SIGNIFICANT)
+
+#: Legend text of the LISA classes on the study's maps.
+LISA_LEGEND = {
+    "en": {
+        "HH": "High-High (spillover cluster)",
+        "LH": "Low-High (shadow)",
+        "LL": "Low-Low (lagging cluster)",
+        "HL": "High-Low (siphoning core)",
+        "ns": "Not significant",
+    },
+    "zh": {
+        "HH": "高-高（溢出集聚）",
+        "LH": "低-高（集聚阴影）",
+        "LL": "低-低（滞后集聚）",
+        "HL": "高-低（虹吸核心）",
+        "ns": "不显著",
+    },
+}
+
+
+def study_labels(codes):
+    """The study's class names of quadrant codes (``"ns"`` → ``"not significant"``).
+
+    Parameters
+    ----------
+    codes : array-like of str
+        ``HH``, ``LH``, ``LL``, ``HL`` or ``ns``.
+
+    Returns
+    -------
+    numpy.ndarray of object
+
+    Examples
+    --------
+    >>> study_labels(["HH", "ns", "HL"]).tolist()
+    ['spillover cluster', 'not significant', 'siphoning core']
+    """
+    return np.array([LISA_CLASSES.get(c, NOT_SIGNIFICANT) for c in codes], dtype=object)

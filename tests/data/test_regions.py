@@ -1,0 +1,182 @@
+"""Tests of geoagglom.data.regions: grouping tables and the dissolve of units into regions."""
+
+import math
+import warnings
+
+import geopandas as gpd
+import libpysal
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod
+
+from geoagglom import InputError, dissolve_regions
+
+PARTITIONS = ["HANSON03", "HANSON98", "ESQUIVEL99", "INEGI", "INEGI2"]
+GEOD = Geod(ellps="WGS84")
+
+
+def geodesic_km2(geoms):
+    return np.array([abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6 for g in geoms])
+
+
+@pytest.fixture(scope="module")
+def mexico_layer():
+    """The 32 Mexican states (lon/lat degrees; the shapefile carries no CRS)."""
+    gdf = gpd.read_file(libpysal.examples.get_path("mexicojoin.shp"))
+    gdf = gdf.set_crs("EPSG:4326").set_index("POLY_ID")
+    gdf["area_km2"] = geodesic_km2(gdf.geometry)
+    return gdf
+
+
+@pytest.fixture
+def mexico(mexico_layer):
+    return mexico_layer.copy()
+
+
+@pytest.mark.parametrize("partition", PARTITIONS)
+def test_dissolve_areas_equal_sums_and_no_unit_lost(mexico, partition):
+    grouping = mexico[partition].astype(int)
+    regions = dissolve_regions(mexico, grouping, sum_columns=["PCGDP2000"])
+    expected = mexico.groupby(grouping)["area_km2"].sum()
+    # Region area = sum of its units' areas (computed here with pyproj) ...
+    np.testing.assert_allclose(regions["area_km2"], expected.loc[regions.index], rtol=1e-9)
+    # ... and equals the geodesic area of the dissolved geometry: nothing lost or doubled.
+    np.testing.assert_allclose(geodesic_km2(regions.geometry), expected, rtol=1e-9)
+    np.testing.assert_allclose(regions["area_geometry_km2"], expected, rtol=1e-9)
+    # Every unit is kept: counted once, listed once, and inside its region's geometry.
+    assert regions["n_units"].sum() == len(mexico)
+    members = [u for units in regions.attrs["members"].values() for u in units]
+    assert sorted(members) == sorted(mexico.index)
+    for region, units in regions.attrs["members"].items():
+        inside = shapely.contains(
+            regions.geometry.loc[region], mexico.geometry.loc[units].representative_point()
+        )
+        assert inside.all()
+    # Additive columns are summed.
+    np.testing.assert_allclose(
+        regions["PCGDP2000"], mexico.groupby(grouping)["PCGDP2000"].sum(), rtol=1e-15
+    )
+    assert regions.attrs["union_method"] == "coverage"
+    assert regions.crs == mexico.crs
+    assert regions.index.name == "region"
+
+
+def test_dissolve_grouping_frame_like_bundled_groupings(mexico):
+    grouping = pd.DataFrame(
+        {"name_en": mexico["NAME"], "region": mexico["HANSON98"].astype(int)}, index=mexico.index
+    )
+    regions = dissolve_regions(mexico, grouping)
+    assert list(regions.index) == [1, 2, 3, 4, 5]
+    # A frame with the ids in a column works too.
+    regions2 = dissolve_regions(mexico, grouping.reset_index(), unit_col="POLY_ID")
+    np.testing.assert_allclose(regions2["area_km2"], regions["area_km2"], rtol=0)
+
+
+def test_dissolve_robust_fallback_when_not_a_coverage(mexico):
+    grouping = mexico["HANSON98"].astype(int)
+    # Let state a also cover its neighbour b of the same region: the layer is no
+    # longer a valid coverage, and b's area is counted twice in the sum.
+    a = mexico.index[0]
+    same = mexico.index[(grouping == grouping[a]).to_numpy()]
+    b = next(u for u in same if u != a and mexico.geometry[a].touches(mexico.geometry[u]))
+    mexico.loc[a, "geometry"] = mexico.geometry[a].union(mexico.geometry[b])
+    mexico.loc[a, "area_km2"] = geodesic_km2([mexico.geometry[a]])[0]
+    region = grouping[a]
+    with pytest.warns(UserWarning, match=rf"regions {region} differ from the area of their"):
+        regions = dissolve_regions(mexico, grouping)
+    assert regions.attrs["union_method"] == "robust"
+    assert regions.geometry.is_valid.all()
+    assert regions["n_units"].sum() == 32
+    # The summed areas are kept (and reported next to the geometry's).
+    np.testing.assert_allclose(
+        regions["area_km2"], mexico.groupby(grouping)["area_km2"].sum(), rtol=1e-12
+    )
+    excess = regions.loc[region, "area_km2"] - regions.loc[region, "area_geometry_km2"]
+    assert excess == pytest.approx(mexico.loc[b, "area_km2"], rel=1e-6)
+
+
+def test_dissolve_without_geometry_sums_only(mexico):
+    table = pd.DataFrame(mexico.drop(columns="geometry"))
+    out = dissolve_regions(table, mexico["INEGI"].astype(int), sum_columns=["PCGDP1940"])
+    assert not hasattr(out, "geometry")
+    assert out["n_units"].sum() == 32
+    assert math.isclose(out["area_km2"].sum(), mexico["area_km2"].sum(), rel_tol=1e-12)
+
+
+def test_dissolve_area_from_geometries_when_no_column(mexico):
+    regions = dissolve_regions(mexico.drop(columns="area_km2"), mexico["INEGI2"].astype(int))
+    expected = mexico.groupby(mexico["INEGI2"].astype(int))["area_km2"].sum()
+    np.testing.assert_allclose(regions["area_km2"], expected, rtol=1e-9)
+
+
+def test_dissolve_no_warning_for_clean_coverage(mexico):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dissolve_regions(mexico, mexico["ESQUIVEL99"].astype(int))
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_error_unit_missing_from_grouping(mexico):
+    grouping = mexico["HANSON98"].drop(index=[7, 9])
+    with pytest.raises(InputError, match=r"units not in the grouping: 7, 9"):
+        dissolve_regions(mexico, grouping)
+
+
+def test_error_grouping_names_unknown_units(mexico):
+    grouping = pd.concat([mexico["HANSON98"], pd.Series({99: 1.0, 100: 2.0})])
+    with pytest.raises(InputError, match=r"grouping entries for unknown units: 99, 100"):
+        dissolve_regions(mexico, grouping)
+
+
+def test_error_grouping_id_types_differ(mexico):
+    grouping = mexico["HANSON98"].copy()
+    grouping.index = grouping.index.astype(str)
+    with pytest.raises(InputError, match=r"type int.*type str"):
+        dissolve_regions(mexico, grouping)
+
+
+def test_error_unit_twice_in_grouping(mexico):
+    grouping = pd.concat([mexico["HANSON98"], pd.Series({3: 1.0})])
+    with pytest.raises(InputError, match=r"Units 3 appear more than once in the grouping"):
+        dissolve_regions(mexico, grouping)
+
+
+def test_error_unit_without_region(mexico):
+    grouping = mexico["HANSON98"].copy()
+    grouping.loc[5] = np.nan
+    with pytest.raises(InputError, match=r"Units 5 have no region"):
+        dissolve_regions(mexico, grouping)
+
+
+def test_error_nan_in_summed_column(mexico):
+    mexico.loc[12, "PCGDP1940"] = np.nan
+    with pytest.raises(InputError, match=r"'PCGDP1940' is missing \(NaN\) for units 12"):
+        dissolve_regions(mexico, mexico["HANSON98"], sum_columns=["PCGDP1940"])
+
+
+def test_error_missing_sum_column(mexico):
+    with pytest.raises(InputError, match="'loans' to sum is not in the units table"):
+        dissolve_regions(mexico, mexico["HANSON98"], sum_columns=["loans"])
+
+
+def test_error_no_crs_for_area_check(mexico):
+    layer = mexico.set_crs(None, allow_override=True)
+    with pytest.raises(InputError, match=r"no CRS.*check_area=False"):
+        dissolve_regions(layer, mexico["HANSON98"])
+    out = dissolve_regions(layer, mexico["HANSON98"], check_area=False)
+    assert out["n_units"].sum() == 32
+
+
+def test_error_grouping_without_region_column(mexico):
+    with pytest.raises(InputError, match="no column 'region'"):
+        dissolve_regions(mexico, pd.DataFrame({"zone": mexico["HANSON98"]}))
+
+
+def test_error_duplicate_unit_ids_in_layer(mexico):
+    layer = pd.concat([mexico, mexico.iloc[[2]]])
+    with pytest.raises(InputError, match=r"Unit ids 3 appear more than once in the units table"):
+        dissolve_regions(layer, mexico["HANSON98"])
