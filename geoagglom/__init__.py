@@ -54,6 +54,7 @@ _PUBLIC = {
     "spillover_check": "geoagglom.study.spillover",
     "Study": "geoagglom.study.config",
     "StudyResults": "geoagglom.study.results",
+    "StudyConfig": "geoagglom.study.config",
     "GeoagglomError": "geoagglom.errors",
     "InputError": "geoagglom.errors",
     "GeometryRepairWarning": "geoagglom.errors",

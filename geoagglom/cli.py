@@ -1,4 +1,8 @@
-"""The ``geoagglom`` command."""
+"""The ``geoagglom`` command.
+
+Heavy modules (pandas, geopandas, the statistics) are imported inside the
+subcommands, so ``geoagglom --help`` and ``geoagglom --version`` start at once.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
 from geoagglom import __version__
-from geoagglom.data.area import METHODS, land_area
-from geoagglom.data.boundaries import list_layers, resolve_layer
 from geoagglom.errors import GeoagglomError
+from geoagglom.options import AREA_METHODS
 
 
 def _areas(args):
+    import pandas as pd
+
+    from geoagglom.data.area import land_area
+    from geoagglom.data.boundaries import resolve_layer
+
     layer = resolve_layer(args.layer, id=args.id)
     names = [c for c in ("name_zh", "name_en") if c in layer.columns]
     table = layer[names].copy()
@@ -32,24 +38,26 @@ def _areas(args):
 
 
 def _run(args):
-    from geoagglom.study.config import Study, _print_progress
+    from geoagglom.study.config import Study, print_progress
 
     study = Study.from_toml(args.study)
-    results = study.run(args.output, overwrite=args.overwrite, progress=_print_progress)
+    results = study.run(args.output, overwrite=args.overwrite, progress=print_progress)
     _summarise(results)
 
 
 def _demo(args):
-    from geoagglom.study.config import Study, _print_progress, demo_dir
+    from geoagglom.study.config import Study, demo_dir, print_progress
 
     study = Study.from_toml(demo_dir() / "study.toml")
     # An earlier demo output is replaced; a folder holding anything else is not.
-    results = study.run(args.output, overwrite="own", progress=_print_progress)
+    results = study.run(args.output, overwrite="own", progress=print_progress)
     _summarise(results)
     print("The demo's data are ILLUSTRATIVE (generated, not official statistics).")
 
 
 def _summarise(results):
+    import pandas as pd
+
     tables = ", ".join(sorted(results.tables))
     print(f"wrote {results.out_dir}/")
     print(f"  report:  {results.report}")
@@ -62,6 +70,10 @@ def _summarise(results):
 
 
 def _layers(_args):
+    import pandas as pd
+
+    from geoagglom.data.boundaries import list_layers
+
     with pd.option_context("display.max_colwidth", 90, "display.width", 160):
         print(list_layers().to_string(index=False))
 
@@ -91,7 +103,7 @@ def build_parser():
     areas = sub.add_parser("areas", help="land area (km²) of every unit of a layer or file")
     areas.add_argument("layer", help="a bundled layer name (see 'geoagglom layers') or a file")
     areas.add_argument("--id", help="the id column of a boundary file")
-    areas.add_argument("--method", choices=METHODS, default="geodesic")
+    areas.add_argument("--method", choices=AREA_METHODS.values, default="geodesic")
     areas.add_argument("-o", "--output", help="write a CSV here instead of printing")
     areas.set_defaults(run=_areas)
 

@@ -36,7 +36,7 @@ from geoagglom.errors import InputError
 __all__ = ["check_random_state", "check_seed", "stream"]
 
 
-def check_seed(seed, what="seed"):
+def check_seed(seed, what="seed", *, legacy=False):
     """``seed`` if it is None, a non-negative int or a Generator; else an :class:`InputError`.
 
     Parameters
@@ -44,8 +44,14 @@ def check_seed(seed, what="seed"):
     seed : None, int or numpy.random.Generator
     what : str, default "seed"
         How the caller names the option (``"[measures] seed"`` in a study file).
+    legacy : bool, default False
+        Also accept a legacy ``numpy.random.RandomState``. Only statistics whose
+        draws are plain permutations allow it (Theil's between-group test), so
+        that their draws can repeat PySAL's, which use NumPy's global legacy state.
     """
     if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if legacy and isinstance(seed, np.random.RandomState):
         return seed
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         if seed < 0:
@@ -61,21 +67,23 @@ def check_seed(seed, what="seed"):
     )
 
 
-def check_random_state(seed, what="seed"):
+def check_random_state(seed, what="seed", *, legacy=False):
     """A :class:`numpy.random.Generator` from ``seed`` (see the module notes).
 
     Parameters
     ----------
     seed : None, int or numpy.random.Generator
     what : str, default "seed"
+    legacy : bool, default False
+        Pass a ``numpy.random.RandomState`` through (see :func:`check_seed`).
 
     Returns
     -------
     numpy.random.Generator
-        ``seed`` itself if it is a Generator.
+        ``seed`` itself if it is a Generator (or an allowed RandomState).
     """
-    seed = check_seed(seed, what)
-    if isinstance(seed, np.random.Generator):
+    seed = check_seed(seed, what, legacy=legacy)
+    if isinstance(seed, np.random.Generator | np.random.RandomState):
         return seed
     return np.random.default_rng(seed)
 

@@ -23,8 +23,9 @@ import shapely
 from pyproj import CRS, Geod
 
 from geoagglom.errors import InputError, format_ids
+from geoagglom.options import AREA_METHODS
 
-METHODS = ("geodesic", "equal-area")
+METHODS = AREA_METHODS.values
 
 _WGS84 = Geod(ellps="WGS84")
 
@@ -63,8 +64,7 @@ def land_area(gdf, method="geodesic", crs=None):
     10229.0
     """
     geoms = getattr(gdf, "geometry", gdf)
-    if method not in METHODS:
-        raise InputError(f"Unknown area method {method!r}; use one of {', '.join(METHODS)}.")
+    AREA_METHODS.check(method, "method")
     if geoms.crs is None:
         raise InputError(
             "The layer has no CRS, so its areas cannot be computed. Set it first, e.g. "

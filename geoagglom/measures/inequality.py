@@ -37,6 +37,8 @@ import pandas as pd
 
 from geoagglom import validation
 from geoagglom.errors import DecompositionError, InputError
+from geoagglom.options import THEIL_KINDS
+from geoagglom.seeding import check_random_state
 
 __all__ = ["GiniIndex", "TheilIndex", "gini", "theil"]
 
@@ -175,13 +177,6 @@ def _prepare(y, weights, groups, data, ids, *, what, allow_zero, zero_reason="")
             f"Every {what} value is zero, so the mean is zero and the index is undefined."
         )
     return values, w, g, labels
-
-
-def _rng(seed):
-    """A Generator from a seed; Generators (and legacy RandomStates) pass through."""
-    if isinstance(seed, np.random.Generator | np.random.RandomState):
-        return seed
-    return np.random.default_rng(seed)
 
 
 def _group_codes(g):
@@ -393,7 +388,7 @@ class TheilIndex(_Decomposition):
     def _simulate(self, permutations, seed):
         if permutations < 0:
             raise InputError(f"permutations must be >= 0, got {permutations}.")
-        rng = _rng(seed)
+        rng = check_random_state(seed, legacy=True)
         # One permutation of the units per draw, drawn in sequence, so that the
         # same seed (or generator state) gives the same numbers.
         perms = np.stack([rng.permutation(self.n) for _ in range(permutations)])
@@ -490,8 +485,7 @@ def theil(
     >>> round(theil([10, 10, 10, 20, 50]).T, 6)
     0.250201
     """
-    if kind not in ("T", "L"):
-        raise InputError(f"Unknown Theil kind {kind!r}; use 'T' (GE(1)) or 'L' (GE(0)).")
+    THEIL_KINDS.check(kind, "kind")
     y, w, g, ids = _prepare(
         y,
         weights,

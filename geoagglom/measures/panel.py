@@ -26,6 +26,7 @@ from geoagglom.data.regions import check_coverage, dissolve_regions, normalize_g
 from geoagglom.errors import InputError, format_ids
 from geoagglom.measures.concentration import financial_entropy
 from geoagglom.measures.inequality import gini, theil
+from geoagglom.seeding import check_seed, stream
 
 __all__ = [
     "by_year",
@@ -273,6 +274,7 @@ def region_entropy(
     region_col="region",
     area_col="area_km2",
     check_area=True,
+    regions=None,
 ):
     """Financial entropy of every region, from its own summed quantity and area.
 
@@ -290,6 +292,10 @@ def region_entropy(
     region_col : str, default "region"
     check_area : bool, default True
         Passed to :func:`dissolve_regions`.
+    regions : geopandas.GeoDataFrame or pandas.DataFrame, optional
+        The regions already dissolved from a static ``grouping`` by
+        :func:`dissolve_regions` (with ``n_units`` and ``area_km2``), so that a
+        caller who also needs their geometry dissolves once.
 
     Returns
     -------
@@ -302,6 +308,11 @@ def region_entropy(
     base = units.copy()
     base["area_km2"] = areas
     dissolved = {}
+    if regions is not None:
+        static = {id(g) for g in groupings.values()}
+        if len(static) != 1:
+            raise InputError("regions= needs one grouping for all years (not a per-year one).")
+        dissolved[static.pop()] = regions
     frames = {}
     for yr in years:
         groups = groupings[yr]
@@ -340,6 +351,7 @@ def table_regions(
     kind="T",
     correction=False,
     check_area=True,
+    entropy=None,
 ):
     """The study's Table I: per year, Gini and Theil of the regions' entropies.
 
@@ -355,23 +367,27 @@ def table_regions(
         Which Theil index.
     correction : bool, default False
         Small-sample correction of the Gini.
+    entropy : pandas.DataFrame, optional
+        The regions' entropies already computed by :func:`region_entropy` (then
+        ``units``, ``values``, ``grouping`` and ``quantity`` are not read again).
 
     Returns
     -------
     pandas.DataFrame
         ``year, n_regions, gini, theil_T`` (or ``theil_L``), one row per year.
     """
-    entropy = region_entropy(
-        units,
-        values,
-        grouping,
-        quantity,
-        unit=unit,
-        year=year,
-        region_col=region_col,
-        area_col=area_col,
-        check_area=check_area,
-    )
+    if entropy is None:
+        entropy = region_entropy(
+            units,
+            values,
+            grouping,
+            quantity,
+            unit=unit,
+            year=year,
+            region_col=region_col,
+            area_col=area_col,
+            check_area=check_area,
+        )
     rows = []
     for yr, part in entropy.groupby(year, sort=True):
         with _year_context(yr):
@@ -397,6 +413,7 @@ def table_decomposition(
     kind="T",
     permutations=0,
     seed=None,
+    entropy=None,
 ):
     """The study's Table II: per year, the units' entropies decomposed by region.
 
@@ -412,8 +429,12 @@ def table_decomposition(
     permutations : int, default 0
         Theil only: permutation inference on the between part (adds ``p_sim``).
     seed : int or numpy.random.Generator, optional
-        One generator drives all years in order, so the same seed gives the
-        same table.
+        An int gives each year its own stream (``geoagglom.seeding.stream(seed,
+        "theil_<kind>", year)``), so a year's p-value does not depend on the
+        other years; a Generator drives all years in order.
+    entropy : pandas.DataFrame, optional
+        The units' entropies already computed by :func:`unit_entropy` (then
+        ``values`` and ``quantity`` are not read again).
 
     Returns
     -------
@@ -422,14 +443,11 @@ def table_decomposition(
     """
     if measure not in ("theil", "gini"):
         raise InputError(f"Unknown measure {measure!r}; use 'theil' or 'gini'.")
-    entropy = unit_entropy(units, values, quantity, unit=unit, year=year, area_col=area_col)
+    if entropy is None:
+        entropy = unit_entropy(units, values, quantity, unit=unit, year=year, area_col=area_col)
     years = sorted(pd.unique(entropy[year]))
     groupings = _groupings(grouping, years, unit, year, region_col)
-    rng = None
-    if permutations:
-        from geoagglom.measures.inequality import _rng
-
-        rng = _rng(seed)
+    check_seed(seed)
     frames = {}
     for yr in years:
         part = entropy[entropy[year] == yr].set_index(unit)
@@ -443,7 +461,7 @@ def table_decomposition(
                     kind=kind,
                     groups=labels,
                     permutations=permutations,
-                    seed=rng,
+                    seed=stream(seed, f"theil_{kind}", yr) if permutations else None,
                 )
             else:
                 result = gini(part["beta"], groups=labels)

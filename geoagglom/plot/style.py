@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib import font_manager
 
 from geoagglom.errors import InputError, MissingCJKFontWarning, format_ids
+from geoagglom.options import LANGUAGES
 
 with warnings.catch_warnings():
     # mapclassify says so on import when numba is absent; its pure-Python path is
@@ -165,10 +166,7 @@ class _Style:
     """The language of the labels and the font keywords that go with it."""
 
     def __init__(self, lang):
-        if lang not in _TEXT:
-            raise InputError(
-                f"lang={lang!r} is not supported; use 'en' (English) or 'zh' (Chinese)."
-            )
+        LANGUAGES.check(lang, "lang")
         self.font = None
         if lang == "zh":
             self.font = find_cjk_font()

@@ -47,6 +47,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from geoagglom.errors import InputError, SpatialWeightsWarning, format_ids
+from geoagglom.options import ISLANDS, TRANSFORMS, WEIGHTS
 
 __all__ = [
     "EARTH_RADIUS_KM",
@@ -60,10 +61,6 @@ __all__ = [
 
 #: Mean Earth radius (IUGG), km, used for all great-circle distances.
 EARTH_RADIUS_KM = 6371.0088
-
-_KINDS = ("queen", "rook", "knn", "distance")
-_ISLAND_POLICIES = ("raise", "drop", "nearest")
-_TRANSFORMS = ("r", "b")
 
 
 # --------------------------------------------------------------------------- #
@@ -461,14 +458,9 @@ def spatial_weights(
             f"layer must be a GeoDataFrame or GeoSeries, got {type(layer).__name__}; "
             "read it with geopandas.read_file(...) or geoagglom.load_layer(...)."
         )
-    if kind not in _KINDS:
-        raise InputError(f"kind must be one of {_KINDS}, got {kind!r}.")
-    if islands not in _ISLAND_POLICIES:
-        raise InputError(f"islands must be one of {_ISLAND_POLICIES}, got {islands!r}.")
-    if transform not in _TRANSFORMS:
-        raise InputError(
-            f"transform must be 'r' (row-standardised) or 'b' (binary), got {transform!r}."
-        )
+    WEIGHTS.check(kind, "kind")
+    ISLANDS.check(islands, "islands")
+    TRANSFORMS.check(transform, "transform")
     if ids is not None:
         if not isinstance(layer, gpd.GeoDataFrame) or ids not in layer.columns:
             raise InputError(f"ids column {ids!r} is not a column of the layer.")

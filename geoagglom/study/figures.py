@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib
 
 from geoagglom import plot
-from geoagglom.data.boundaries import _catalog, load_grouping
+from geoagglom.data.boundaries import load_grouping
 from geoagglom.study.vocabulary import LISA_LEGEND
 
 ILLUSTRATIVE_NOTE = "Illustrative data: not official statistics"
@@ -23,7 +23,7 @@ TEXT = {
         "moran_name": "financial entropy",
         "entropy_regions": "Financial entropy by region{suffix}",
         "gini_theil": "Inequality of the regions' entropy{suffix}",
-        "decomposition": "Theil T of the units' entropy: within and between regions{suffix}",
+        "decomposition": "Theil {kind} of the units' entropy: within and between regions{suffix}",
     },
     "zh": {
         "note": "示例数据，非官方统计",
@@ -35,33 +35,42 @@ TEXT = {
         "moran_name": "金融熵",
         "entropy_regions": "各区域金融熵{suffix}",
         "gini_theil": "区域金融熵的差异{suffix}",
-        "decomposition": "城市金融熵的泰尔 T 指数：区域内与区域间{suffix}",
+        "decomposition": "城市金融熵的泰尔 {kind} 指数：区域内与区域间{suffix}",
     },
 }
 
 
-def draw_study_figures(study, units, tables, regions, spatial, work):
+def draw_study_figures(results, folder):
     """Draw every figure the study's tables support and save each as PNG and SVG.
+
+    Parameters
+    ----------
+    results : geoagglom.study.results.StudyResults
+        The computed tables (and units, regions, weights) of a run.
+    folder : pathlib.Path
+        Where the figures are written.
 
     Returns
     -------
     dict of str to tuple of pathlib.Path
-        Figure name → (png, svg) inside ``work / "figures"``.
+        Figure name → (png, svg) inside ``folder``.
     """
     matplotlib.use("Agg")  # files only: never open a window
     import matplotlib.pyplot as plt
 
-    lang = study.lang
+    config, tables = results.config, results.tables
+    units, regions, spatial = results.units, results.regions, results.spatial
+    maps = config.maps
+    lang = maps.lang
     if lang == "zh" and plot.find_cjk_font() is None:
         lang = "en"  # plotting warns and draws English labels
     words = TEXT[lang]
-    note = words["note"] if study.illustrative else None
-    suffix = words["suffix"] if study.illustrative else ""
+    note = words["note"] if config.illustrative else None
+    suffix = words["suffix"] if config.illustrative else ""
 
     def t(key, **fields):
         return words[key].format(suffix=suffix, **fields)
 
-    folder = work / "figures"
     saved = {}
 
     def save(name, fig):
@@ -72,7 +81,7 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
 
     entropy = tables["entropy_units"]
     years = sorted(entropy["year"].unique())
-    map_years = study.map_years or _spread(years, 3)
+    map_years = maps.years or _spread(years, 3)
     save(
         "entropy_map",
         plot.choropleth(
@@ -81,13 +90,13 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
             unit="unit",
             year="year",
             value="beta",
-            scheme=study.map_scheme,
-            k=study.map_k,
-            bins=study.map_bins,
+            scheme=maps.scheme,
+            k=maps.k,
+            bins=maps.bins,
             regions=regions,
             title=t("entropy_map"),
             note=note,
-            lang=study.lang,
+            lang=maps.lang,
             legend_title=words["entropy_legend"],
         ),
     )
@@ -103,7 +112,7 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
                     regions=regions,
                     title=t("lisa", year=yr),
                     note=note,
-                    lang=study.lang,
+                    lang=maps.lang,
                     class_names=LISA_LEGEND[lang],
                 ),
             )
@@ -118,18 +127,18 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
                 title=t("moran", year=last),
                 name=words["moran_name"],
                 note=note,
-                lang=study.lang,
+                lang=maps.lang,
             ),
         )
     if "entropy_regions" in tables:
         save(
             "entropy_by_region",
             plot.entropy_by_region(
-                _region_names(tables["entropy_regions"], study, lang),
+                _region_names(tables["entropy_regions"], config.grouping, lang),
                 value="beta",
                 title=t("entropy_regions"),
                 note=note,
-                lang=study.lang,
+                lang=maps.lang,
             ),
         )
         save(
@@ -140,16 +149,17 @@ def draw_study_figures(study, units, tables, regions, spatial, work):
                 theil="theil_T",
                 title=t("gini_theil"),
                 note=note,
-                lang=study.lang,
+                lang=maps.lang,
             ),
         )
+        kind = "T" if "table_II" in tables else "L"
         save(
             "decomposition",
             plot.decomposition_bars(
-                tables["table_II"],
-                title=t("decomposition"),
+                tables["table_II" if kind == "T" else "table_II_theil_L"],
+                title=t("decomposition", kind=kind),
                 note=note,
-                lang=study.lang,
+                lang=maps.lang,
             ),
         )
     return saved
@@ -163,19 +173,17 @@ def _spread(years, count):
     return sorted(picks)
 
 
-def _region_names(frame, study, lang):
+def _region_names(frame, grouping, lang):
     """The regions' Chinese names for ``lang="zh"`` when the grouping has them.
 
     A bundled grouping names its regions in English (``region``) and in
     Chinese (``region_zh``); other groupings are used as they are.
     """
-    if lang != "zh" or not isinstance(study.grouping, str):
+    if lang != "zh" or grouping.name is None:
         return frame
-    if study.grouping not in _catalog()["groupings"]:
-        return frame
-    table = load_grouping(study.grouping)
-    column = f"{study.grouping_region}_zh"
+    table = load_grouping(grouping.name)
+    column = f"{grouping.region}_zh"
     if column not in table.columns:
         return frame
-    names = dict(zip(table[study.grouping_region], table[column], strict=True))
+    names = dict(zip(table[grouping.region], table[column], strict=True))
     return frame.assign(region=frame["region"].map(lambda r: names.get(r, r)))

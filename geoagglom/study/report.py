@@ -7,6 +7,8 @@ import html
 import json
 from datetime import UTC, datetime
 
+from geoagglom.study.provenance import versions
+
 # Table name → (heading, explanation), in the order the report shows them.
 SECTIONS = {
     "table_I": (
@@ -50,6 +52,11 @@ SECTIONS = {
         "Units of the boundary layer that no row of the data table matched; the study "
         "leaves them out.",
     ),
+    "units_without_neighbours": (
+        "Layer units without neighbours",
+        "Units with no neighbour under the weights, left out of Moran's I and LISA "
+        '(islands = "drop"); they stay in the entropy, Gini and Theil tables.',
+    ),
     "match_report": (
         "Match report",
         "How each distinct unit name or code of the data table was matched to the layer.",
@@ -78,22 +85,24 @@ pre { background: #f7f7f7; padding: 1em; overflow: auto; }
 """
 
 
-def write_report(study, results, path):
+def write_report(results, path):
     """Write ``report.html`` for a finished run and return its path."""
-    title = study.title + (" (illustrative data)" if study.illustrative else "")
+    config = results.config
+    title = config.top.title + (" (illustrative data)" if config.illustrative else "")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
     ]
-    if study.illustrative:
+    if config.illustrative:
         parts.append(
             "<p class='banner'>Illustrative data: the numbers in this report were generated "
             "by a seeded script to demonstrate the method. They are not official statistics.</p>"
         )
-    parts.append(_summary(study, results))
-    if results.notes:
-        items = "".join(f"<li>{html.escape(n)}</li>" for n in results.notes)
+    parts.append(_summary(config, results))
+    notes = results.skipped + results.notes
+    if notes:
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
         parts.append(f"<h2>Notes from the run</h2><ul>{items}</ul>")
     for name, (heading, text) in SECTIONS.items():
         if name in results.tables and name not in LONG_TABLES:
@@ -109,26 +118,33 @@ def write_report(study, results, path):
     for name, (heading, text) in SECTIONS.items():
         if name in results.tables and name in LONG_TABLES:
             parts.append(_table_section(heading, text, results.tables[name], collapsed=True))
-    parts.append(_provenance(study))
+    parts.append(_provenance(config))
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
 
 
-def _summary(study, results):
+def _summary(config, results):
     entropy = results.tables["entropy_units"]
     years = sorted(entropy["year"].unique())
-    boundary = study.boundary_file.name if study.boundary_file else f"bundled layer {study.layer}"
-    data = getattr(study.data, "name", "a table given in Python")
+    bounds, m = config.boundaries, config.measures
+    boundary = bounds.file.name if bounds.file else f"bundled layer {bounds.layer}"
+    data = getattr(config.data.file, "name", "a table given in Python")
+    group = config.grouping
+    regions = (
+        group.name
+        or getattr(group.file, "name", None)
+        or ("a table given in Python" if group.file is not None else "none")
+    )
     rows = [
         ("Units", f"{entropy['unit'].nunique()} ({boundary})"),
         ("Years", f"{years[0]}–{years[-1]}"),
         ("Data", html.escape(str(data))),
-        ("Quantity", html.escape(" + ".join(study.quantity))),
-        ("Regions", html.escape(str(study.grouping)) if study.grouping is not None else "none"),
-        ("Weights", f"{study.weights} contiguity, row-standardised" if study.weights in
-         ("queen", "rook") else study.weights),
-        ("Permutations / seed", f"{study.permutations} / {study.seed}"),
+        ("Quantity", html.escape(" + ".join(config.quantity))),
+        ("Regions", html.escape(str(regions))),
+        ("Weights", _weights_text(m)),
+        ("Permutations / seed", f"{m.permutations} / {m.seed} (one stream per statistic "
+         "and year)"),
     ]  # fmt: skip
     cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return (
@@ -152,15 +168,24 @@ def _table_section(heading, text, frame, collapsed=False):
     return f"<h2>{html.escape(heading)}</h2>{body}"
 
 
-def _provenance(study):
-    from geoagglom.study.run import versions
+def _weights_text(m):
+    kind = {
+        "queen": "queen contiguity",
+        "rook": "rook contiguity",
+        "knn": f"{m.k} nearest neighbours",
+        "distance": f"distance band {m.threshold_km:g} km" if m.threshold_km else "distance",
+    }[m.weights]
+    form = "row-standardised" if m.transform == "r" else "binary"
+    return f"{kind}, {form}; islands: {m.islands}"
 
+
+def _provenance(config):
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    config = study.config_text or "(study built in Python; no TOML)"
+    text = config.text or "(study built in Python; no TOML)"
     return (
         "<h2>Parameters and versions</h2>"
         f"<p class='note'>Run on {stamp}. Rerun with <code>geoagglom run study.toml</code> "
         "(the study file is copied into this folder).</p>"
-        f"<pre>{html.escape(config)}</pre>"
+        f"<pre>{html.escape(text)}</pre>"
         f"<pre>{html.escape(json.dumps(versions(), indent=2))}</pre>"
     )

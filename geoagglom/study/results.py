@@ -8,12 +8,16 @@ from pathlib import Path
 
 @dataclass
 class StudyResults:
-    """What :meth:`Study.run` produced.
+    """What :meth:`geoagglom.Study.run` produced.
+
+    Every table is computed once and read by every figure and report section.
 
     Attributes
     ----------
     out_dir : pathlib.Path
         The output folder.
+    config : geoagglom.study.config.StudyConfig
+        The validated study description the run followed.
     tables : dict of str to pandas.DataFrame
         Every table, also written as ``tables/<name>.csv``.
     figures : dict of str to tuple of pathlib.Path
@@ -23,13 +27,30 @@ class StudyResults:
     notes : list of str
         Warnings raised during the run (islands attached, components, repaired
         geometries, dropped rows), also shown in the report.
+    skipped : list of str
+        Steps that were skipped, with the reason (also in the report).
+    units, regions : geopandas.GeoDataFrame
+        The units studied and the regions dissolved from them (None without a
+        grouping).
+    values : pandas.DataFrame
+        The matched long table (``unit``, ``year``, the quantities, ``quantity``).
+    years : list of int
+    spatial : geoagglom.SpilloverCheck or None
+        Moran trend and LISA classes (None when skipped).
     """
 
     out_dir: Path
+    config: object = None
     tables: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)
     report: Path | None = None
     notes: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    units: object = None
+    regions: object = None
+    values: object = None
+    years: list = field(default_factory=list)
+    spatial: object = None
 
     def moved_to(self, old, new):
         """The same results with paths under ``old`` rewritten to ``new``."""

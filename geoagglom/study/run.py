@@ -1,19 +1,24 @@
-"""The steps of a study run, in the order of the design's data flow.
+"""One pass of a study, in the order of the design's data flow.
 
-:func:`run_study` is called by :meth:`geoagglom.Study.run` with a temporary
-folder; it computes every table, draws every figure and writes the report there.
+:func:`run_study` takes a validated :class:`~geoagglom.study.config.StudyConfig`,
+computes every table once (the units' and regions' entropy once per year, the
+regions dissolved once, the weights built once), draws the figures from those
+tables, writes the CSV tables and the report into a temporary folder and moves
+it into place when complete. Figures and the report read the
+:class:`~geoagglom.study.results.StudyResults`, never the study description
+behind it.
 """
 
 from __future__ import annotations
 
 import json
-import platform
 import warnings
-from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import pandas as pd
 
 from geoagglom.data.matching import match_units
+from geoagglom.data.regions import dissolve_regions
 from geoagglom.measures.concentration import location_quotient
 from geoagglom.measures.panel import (
     region_entropy,
@@ -21,51 +26,57 @@ from geoagglom.measures.panel import (
     table_regions,
     unit_entropy,
 )
+from geoagglom.study.config import default_output
+from geoagglom.study.inputs import load_grouping_table, load_table, load_units
+from geoagglom.study.output import write_folder
+from geoagglom.study.provenance import versions
+from geoagglom.study.results import StudyResults
+from geoagglom.study.vocabulary import LISA_CLASSES
 
-PACKAGES = (
-    "geoagglom",
-    "numpy",
-    "pandas",
-    "geopandas",
-    "shapely",
-    "pyproj",
-    "pyogrio",
-    "libpysal",
-    "esda",
-    "mapclassify",
-    "matplotlib",
-)
+#: Fewer units than this: the spatial statistics are skipped (and the report says so).
+MIN_SPATIAL_UNITS = 3
 
 
-def versions():
-    """Python and package versions, for the report's reproducibility section."""
-    found = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "not installed"
-    return found
+def run_study(config, out_dir=None, *, overwrite=False, progress=None):
+    """Run a study and write its outputs.
 
-
-def run_study(study, work, say):
-    """Compute, draw and write one study into the folder ``work``.
+    Parameters
+    ----------
+    config : geoagglom.study.config.StudyConfig
+    out_dir : str or pathlib.Path, optional
+        Default: the study file's ``[output] folder``.
+    overwrite : bool, default False
+        Replace an existing output folder (only once the new one is complete).
+    progress : callable, optional
+        Called with a short message at each step.
 
     Returns
     -------
-    geoagglom.study.StudyResults
+    StudyResults
     """
-    from geoagglom.study.report import write_report
-    from geoagglom.study.results import StudyResults
+    out_dir = Path(out_dir) if out_dir is not None else default_output(config)
+    say = progress or (lambda message: None)
+    results, work, final = write_folder(
+        out_dir, lambda folder: _run(config, folder, say), replace=overwrite
+    )
+    return results.moved_to(work, final)
 
-    results = StudyResults(out_dir=work)
+
+def _run(config, work, say):
+    """Compute, draw and write one study into the folder ``work``."""
+    from geoagglom.study.figures import draw_study_figures
+    from geoagglom.study.report import write_report
+
+    results = StudyResults(out_dir=work, config=config)
     (work / "tables").mkdir()
     (work / "figures").mkdir()
     # geoagglom's warnings (islands attached, rows dropped, geometries repaired) go to the
     # report too; every warning is passed on to the caller as usual.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _compute(study, work, say, results)
+        compute(config, results, say)
+        say("figures")
+        results.figures = draw_study_figures(results, work / "figures")
     for warning in caught:
         if warning.category.__module__.startswith("geoagglom"):
             results.notes.append(str(warning.message))
@@ -75,31 +86,32 @@ def run_study(study, work, say):
     for name, frame in results.tables.items():
         frame.to_csv(work / "tables" / f"{name}.csv", index=False)
     (work / "versions.json").write_text(json.dumps(versions(), indent=2), encoding="utf-8")
-    if study.config_text:
-        (work / "study.toml").write_text(study.config_text, encoding="utf-8")
-    results.report = write_report(study, results, work / "report.html")
+    if config.text:
+        (work / "study.toml").write_text(config.text, encoding="utf-8")
+    results.report = write_report(results, work / "report.html")
     return results
 
 
-def _compute(study, work, say, results):
-    """Every table and figure of the study, into ``results``."""
-
+def compute(config, results, say):
+    """Every table of the study, computed once, into ``results``."""
     say("reading boundaries and data")
-    units = study.load_units()
-    table = study.load_table()
+    units = load_units(config)
+    table = load_table(config)
+    data = config.data
     match = match_units(
         table,
         units,
-        column=study.unit,
-        year=study.year,
-        province_column=study.province,
-        drop_unmatched=study.drop_unmatched,
+        column=data.unit,
+        year=data.year,
+        province_column=data.province,
+        drop_unmatched=data.drop_unmatched,
     )
     results.tables["match_report"] = match.report
     id_name = units.index.name or "unit_id"
+    extra = [data.second_variable] if data.second_variable else []
     values = match.table.rename(columns={id_name: "unit"})
-    values = values[["unit", study.year, *study.quantity, *_optional(study.second_variable)]]
-    values = values.rename(columns={study.year: "year"})
+    values = values[["unit", data.year, *config.quantity, *extra]]
+    values = values.rename(columns={data.year: "year"})
     # The study covers the units that have data (a province's cities on a national layer).
     if len(match.missing_units):
         say(
@@ -110,108 +122,134 @@ def _compute(study, work, say, results):
             pd.DataFrame({"unit": match.missing_units}), units
         )
     units = units.loc[units.index.isin(values["unit"])]
-    values["quantity"] = values[study.quantity].sum(axis=1)
+    values["quantity"] = values[config.quantity].sum(axis=1)
     years = sorted(values["year"].unique())
+    results.units, results.values, results.years = units, values, years
     say(f"{len(units)} units, {len(years)} years ({years[0]}-{years[-1]})")
 
     say("financial entropy of units")
     entropy = unit_entropy(units, values, "quantity", unit="unit", year="year")
-    entropy = _with_names(entropy, units)
-    results.tables["entropy_units"] = entropy
+    results.tables["entropy_units"] = _with_names(entropy, units)
 
-    if len(study.quantity) > 1:
+    if len(config.quantity) > 1:
         say("location quotients")
-        frames = []
-        for yr in years:
-            wide = values[values["year"] == yr].set_index("unit")[study.quantity]
-            frame = location_quotient(wide, industries=study.quantity).to_frame()
-            frame.insert(0, "year", yr)
-            frames.append(frame.rename(columns={frame.columns[1]: "unit"}))
-        results.tables["location_quotient"] = pd.concat(frames, ignore_index=True)
+        results.tables["location_quotient"] = _location_quotients(values, config.quantity, years)
 
-    grouping = study.load_grouping_table(units)
-    regions_geo = None
+    grouping = load_grouping_table(config, units)
     if grouping is not None:
-        grouping = grouping.reindex(units.index)
-        say("regions: dissolve, entropy, Tables I and II")
-        regions = region_entropy(units, values, grouping, "quantity", unit="unit", year="year")
-        results.tables["entropy_regions"] = regions
-        results.tables["table_I"] = table_regions(
-            units, values, grouping, "quantity", unit="unit", year="year"
+        _regions(config, results, units, values, entropy, grouping.reindex(units.index), say)
+    _spatial(config, results, units, entropy, values, years, say)
+
+
+def _location_quotients(values, quantities, years):
+    frames = []
+    for yr in years:
+        wide = values[values["year"] == yr].set_index("unit")[quantities]
+        frame = location_quotient(wide, industries=quantities).to_frame()
+        frame.insert(0, "year", yr)
+        frames.append(frame.rename(columns={frame.columns[1]: "unit"}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _regions(config, results, units, values, entropy, grouping, say):
+    """Dissolve once; regions' entropy; Tables I and II from the entropies computed."""
+    say("regions: dissolve, entropy, Tables I and II")
+    regions = dissolve_regions(units, grouping)
+    results.regions = regions
+    common = dict(unit="unit", year="year")
+    region_table = region_entropy(units, values, grouping, "quantity", regions=regions, **common)
+    results.tables["entropy_regions"] = region_table
+    results.tables["table_I"] = table_regions(
+        units, values, grouping, "quantity", entropy=region_table, **common
+    )
+    for kind in config.measures.theil:
+        name = "table_II" if kind == "T" else f"table_II_theil_{kind}"
+        results.tables[name] = table_decomposition(
+            units,
+            values,
+            grouping,
+            "quantity",
+            kind=kind,
+            permutations=config.measures.permutations,
+            seed=config.measures.seed,
+            entropy=entropy,
+            **common,
         )
-        for kind in study.theil:
-            name = "table_II" if kind == "T" else f"table_II_theil_{kind}"
-            results.tables[name] = table_decomposition(
-                units,
-                values,
-                grouping,
-                "quantity",
-                unit="unit",
-                year="year",
-                kind=kind,
-                permutations=study.permutations,
-                seed=study.seed,
-            )
-        results.tables["table_II_gini"] = table_decomposition(
-            units, values, grouping, "quantity", unit="unit", year="year", measure="gini"
-        )
-        regions_geo = units.assign(region=grouping).dissolve("region")
-
-    spatial = _spatial(study, units, entropy, values, years, results, say)
-
-    say("figures")
-    from geoagglom.study.figures import draw_study_figures
-
-    results.figures = draw_study_figures(study, units, results.tables, regions_geo, spatial, work)
+    results.tables["table_II_gini"] = table_decomposition(
+        units, values, grouping, "quantity", measure="gini", entropy=entropy, **common
+    )
 
 
-def _spatial(study, units, entropy, values, years, results, say):
-    """Moran trend, LISA classes and transitions, bivariate Moran; None for < 3 units."""
+def _spatial(config, results, units, entropy, values, years, say):
+    """Moran trend, LISA classes and transitions, bivariate Moran."""
+    from geoagglom.seeding import stream
     from geoagglom.spatial.global_stats import moran_bv
+    from geoagglom.spatial.weights import spatial_weights
     from geoagglom.study.spillover import spillover_check
 
-    if len(units) < 3:
+    m = config.measures
+    if len(units) < MIN_SPATIAL_UNITS:
+        results.skipped.append(
+            f"Spatial statistics skipped: {len(units)} unit(s), and Moran's I and LISA need "
+            f"at least {MIN_SPATIAL_UNITS}."
+        )
         say("fewer than 3 units: spatial autocorrelation skipped")
-        return None
-    say(f"Moran's I and LISA, {study.permutations} permutations per year")
-    check = spillover_check(
+        return
+    weights = spatial_weights(
         units,
-        entropy,
+        m.weights,
+        islands=m.islands,
+        k=m.k,
+        threshold_km=m.threshold_km,
+        transform=m.transform,
+    )
+    kept = pd.Index(weights.unique_ids)
+    dropped = units.index.difference(kept, sort=False)
+    if len(dropped):
+        # islands = "drop": out of the spatial statistics, kept in the others
+        results.tables["units_without_neighbours"] = _with_names(
+            pd.DataFrame({"unit": dropped}), units
+        )
+        say(f"{len(dropped)} unit(s) without neighbours left out of the spatial statistics")
+    panel = entropy[entropy["unit"].isin(kept)]
+    say(f"Moran's I and LISA, {m.permutations} permutations per year")
+    check = spillover_check(
+        units.loc[kept],
+        panel,
         "beta",
         unit="unit",
         year="year",
-        kind=study.weights,
-        islands=study.islands,
-        k=study.k,
-        permutations=study.permutations,
-        seed=study.seed,
-        alpha=study.alpha,
-        adjust=study.adjust,
+        weights=weights,
+        permutations=m.permutations,
+        seed=m.seed,
+        alpha=m.alpha,
+        adjust=None if m.adjust == "none" else m.adjust,
     )
+    results.spatial = check
     results.tables["moran_trend"] = check.to_frame().reset_index()
     lisa = _with_names(check.lisa, units)
     results.tables["lisa"] = lisa
-    flagged = lisa[lisa["label"].isin(["spillover cluster", "siphoning core"])]
+    flagged = lisa[lisa["label"].isin([LISA_CLASSES["HH"], LISA_CLASSES["HL"]])]
     results.tables["spillover_siphoning"] = flagged.reset_index(drop=True)
     if check.transitions is not None:
         results.tables["lisa_transitions"] = check.transitions.reset_index()
 
-    if study.second_variable:
+    second = config.data.second_variable
+    if second:
         say("bivariate Moran")
         rows = []
         for yr in years:
-            x = entropy[entropy["year"] == yr].set_index("unit")["beta"]
-            y = values[values["year"] == yr].set_index("unit")[study.second_variable]
+            x = panel[panel["year"] == yr].set_index("unit")["beta"]
+            y = values[values["year"] == yr].set_index("unit")[second]
             bv = moran_bv(
-                x.reindex(units.index),
-                y.reindex(units.index),
-                check.weights,
-                permutations=study.permutations,
-                seed=study.seed + int(yr),
+                x.reindex(kept),
+                y.reindex(kept),
+                weights,
+                permutations=m.permutations,
+                seed=stream(m.seed, "moran_bv", int(yr)),
             )
             rows.append({"year": yr, "I": bv.I, "EI_sim": bv.EI_sim, "p_sim": bv.p_sim})
         results.tables["bivariate_moran"] = pd.DataFrame(rows)
-    return check
 
 
 def _with_names(frame, units):
@@ -223,7 +261,3 @@ def _with_names(frame, units):
     out = frame.merge(labels, on="unit", how="left")
     order = ["year", "unit", *names]
     return out[[c for c in order if c in out.columns] + [c for c in out if c not in order]]
-
-
-def _optional(column):
-    return [column] if column else []

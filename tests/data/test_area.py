@@ -98,7 +98,7 @@ def test_missing_crs_is_an_error(shandong):
 
 
 def test_unknown_method(shandong):
-    with pytest.raises(InputError, match="Unknown area method"):
+    with pytest.raises(InputError, match="is not a land-area method"):
         land_area(shandong, method="planar")
 
 

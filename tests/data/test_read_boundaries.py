@@ -75,12 +75,16 @@ def test_invalid_geometry_is_repaired_and_reported(tmp_path, cities):
     assert units.loc[370200, "area_km2"] > 0
 
 
-def test_valid_file_raises_no_repair_warning(tmp_path, cities):
+def test_valid_file_is_read_as_it_is(tmp_path, cities):
     path = tmp_path / "ok.gpkg"
     cities.to_file(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        read_boundaries(path, id="code")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        units = read_boundaries(path, id="code")
+    assert not [w for w in caught if issubclass(w.category, GeometryRepairWarning)]
+    # not repaired: the very geometries of the file, unit by unit
+    expected = cities.set_index("code").geometry
+    assert units.geometry.geom_equals_exact(expected.reindex(units.index), 0).all()
 
 
 def test_empty_geometry_lists_the_ids(tmp_path, cities):
@@ -142,5 +146,14 @@ def test_non_polygon_file_is_an_error(tmp_path, cities):
         read_boundaries(path, id="code")
 
 
-def test_read_boundaries_is_public():
-    assert geoagglom.read_boundaries is read_boundaries
+def test_read_boundaries_areas_are_pyproj_geodesic_areas(tmp_path, cities):
+    """The public function reads a user's file and measures it like pyproj's Geod."""
+    from pyproj import Geod
+
+    path = tmp_path / "cities.gpkg"
+    cities.to_file(path)
+    units = geoagglom.read_boundaries(path, id="code")
+    assert list(units.index) == list(cities["code"])
+    geod = Geod(ellps="WGS84")
+    expected = [abs(geod.geometry_area_perimeter(g)[0]) / 1e6 for g in cities.geometry]
+    np.testing.assert_allclose(units["area_km2"].to_numpy(), expected, rtol=1e-9)

@@ -111,10 +111,17 @@ def test_dissolve_area_from_geometries_when_no_column(mexico):
     np.testing.assert_allclose(regions["area_km2"], expected, rtol=1e-9)
 
 
-def test_dissolve_no_warning_for_clean_coverage(mexico):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        dissolve_regions(mexico, mexico["ESQUIVEL99"].astype(int))
+def test_dissolve_clean_coverage_uses_the_coverage_union_and_warns_nothing(mexico):
+    grouping = mexico["ESQUIVEL99"].astype(int)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        regions = dissolve_regions(mexico, grouping)
+    assert [str(w.message) for w in caught if "geoagglom" in w.category.__module__] == []
+    assert regions.attrs["union_method"] == "coverage"
+    # each region's outline is the union of its members: same area as the parts summed
+    np.testing.assert_allclose(
+        regions["area_geometry_km2"], mexico.groupby(grouping)["area_km2"].sum(), rtol=1e-3
+    )
 
 
 # --------------------------------------------------------------------------- bad input

@@ -403,7 +403,7 @@ def test_error_all_zero():
 
 
 def test_error_unknown_kind():
-    with pytest.raises(InputError, match="Unknown Theil kind"):
+    with pytest.raises(InputError, match="is not a Theil index kind"):
         theil([1, 2], kind="X")
 
 

@@ -25,7 +25,6 @@ import geoagglom
 from geoagglom import plot as plotting
 from geoagglom.errors import InputError
 from geoagglom.plot import furniture, style
-from geoagglom.study import figures
 
 NOTE = "Illustrative data"
 YEARS = list(range(2004, 2017))
@@ -132,14 +131,14 @@ def test_lisa_face_colours_are_the_class_colours(layer):
     assert sorted(ids) == sorted(layer.index)
     expected = np.array([to_rgba(plotting.LISA_COLORS[labels[i]]) for i in ids])
     np.testing.assert_allclose(units.get_facecolors(), expected)
-    # The conventional GeoDa colours.
-    assert plotting.LISA_COLORS == {
-        "HH": "#d7191c",
-        "LL": "#2c7bb6",
-        "LH": "#abd9e9",
-        "HL": "#fdae61",
-        "ns": "#d3d3d3",
-    }
+    # GeoDa's convention: high-high red, low-low blue, the mixed classes in light
+    # tints of them, not significant grey; all five told apart.
+    rgb = {c: np.array(to_rgba(v)[:3]) for c, v in plotting.LISA_COLORS.items()}
+    assert rgb["HH"][0] > 0.8 > max(rgb["HH"][1:])
+    assert rgb["LL"][2] > 0.6 > rgb["LL"][0]
+    assert rgb["HL"][0] > rgb["HL"][2] and rgb["LH"][2] > rgb["LH"][0]
+    assert np.ptp(rgb["ns"]) < 0.01
+    assert len({tuple(v) for v in rgb.values()}) == 5
     # Each patch really is the unit it is coloured for (its extent is the unit's).
     for path, uid in zip(units.get_paths(), ids, strict=True):
         ext = path.get_extents()
@@ -466,7 +465,12 @@ def test_choropleth_extent_and_basemap_set_the_frame_and_the_scale_bar(layer):
 def test_legend_loc_in_a_callers_axes(layer):
     _, ax = plt.subplots()
     plotting.choropleth(layer, "area_km2", legend_loc="upper left", note=None, ax=ax)
-    assert ax.get_legend()._loc == 2  # upper left
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    frame = ax.get_window_extent()
+    # drawn in the axes' upper-left corner
+    assert legend.x0 - frame.x0 < 0.1 * frame.width
+    assert frame.y1 - legend.y1 < 0.1 * frame.height
 
 
 @pytest.mark.parametrize(
@@ -714,27 +718,6 @@ def test_find_cjk_font_prefers_the_simplified_chinese_variant(monkeypatch):
     assert plotting.find_cjk_font() == "Noto Sans CJK SC"
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [entries[0], entries[1]])
     assert plotting.find_cjk_font() == "Noto Sans CJK HK"
-
-
-def test_study_figures_have_chinese_words_for_every_english_one():
-    assert set(figures.TEXT["zh"]) == set(figures.TEXT["en"])
-    for key, template in figures.TEXT["zh"].items():
-        text = template.format(suffix="", year=2016)
-        assert re.search(r"[\u4e00-\u9fff]", text), key
-        assert not re.search(r"[A-Za-z]{3,}", text.replace("LISA", "").replace("Moran", "")), key
-
-
-def test_study_region_names_in_chinese():
-    class Study:
-        grouping = "shandong-two-circles-four-areas"
-        grouping_region = "region"
-
-    frame = pd.DataFrame({"year": [2004, 2004], "region": ["Jinan circle", "Qingdao circle"]})
-    zh = figures._region_names(frame, Study, "zh")
-    assert zh["region"].tolist() == ["济南都市圈", "青岛都市圈"]
-    assert figures._region_names(frame, Study, "en") is frame
-    Study.grouping = pd.DataFrame()  # a user's table: names are used as they are
-    assert figures._region_names(frame, Study, "zh") is frame
 
 
 def test_unknown_language_is_an_error(layer):

@@ -148,7 +148,10 @@ permutations = 9
         (('unit = "城市"', 'unit = "city"'), r"\[data\] unit: column 'city' is not in data.csv"),
         (('layer = "shandong-2004-2016"', 'layer = "shandong-2004"'), r"\[boundaries\] layer"),
         (("permutations = 9", "permutations = 9\nyears = [1990, 2016]"), r"unknown key 'years'"),
-        (("[measures]", '[measures]\nalpha = "0.05"'), r"\[measures\] alpha = '0.05' should be"),
+        (
+            ("[measures]", '[measures]\nalpha = "0.05"'),
+            r'\[measures\] alpha = "0.05": expected a number\.$',
+        ),
         (("[grouping]", "[groupings]"), r"unknown table \[groupings\]"),
         (('file = "data.csv"', 'file = "nope.csv"'), r"\[data\] file: file not found"),
     ],

@@ -1,0 +1,369 @@
+"""The study file's schema: every TOML key declared once.
+
+Each :class:`Key` gives a key's table, name, accepted type, default, allowed
+values (from :mod:`geoagglom.options`), a check and a one-line meaning. The same
+declarations validate a study file before anything is computed
+(:func:`validate`), map the Python keywords of :class:`geoagglom.Study` to the
+keys (``Key.param``), and write the study-file reference of the README
+(:func:`reference_markdown`), so that the three cannot drift apart.
+
+Errors name the key as the user wrote it, e.g. ``[measures] threshold_km: must
+be > 0 (got -1)``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from pathlib import Path
+
+from geoagglom.errors import InputError, StudyConfigError
+from geoagglom.options import ADJUSTMENTS, ISLANDS, LANGUAGES, SCHEMES, THEIL_KINDS, TRANSFORMS
+from geoagglom.options import WEIGHTS as WEIGHT_KINDS
+
+__all__ = ["KEYS", "REQUIRED", "SECTIONS", "Key", "reference_markdown", "validate"]
+
+#: Marks a key without a default: it must be given.
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of the study file.
+
+    Parameters
+    ----------
+    section : str
+        Its table (``"measures"``), ``""`` for a top-level key.
+    name : str
+        The key as written in the file.
+    kind : str
+        ``"str"``, ``"bool"``, ``"int"``, ``"number"``, ``"path"`` (a file,
+        relative to the study file), ``"str_or_list"``, ``"years"`` (``[first,
+        last]``), ``"int_list"``, ``"number_list"``, ``"crs"`` (a string or an
+        EPSG code), ``"option"`` (one value of ``option``) or ``"options"``
+        (a list of them).
+    default : object
+        Its value when absent (:data:`REQUIRED` when it must be given; None when
+        it is optional and has no default).
+    doc : str
+        What it means, one line.
+    param : str
+        The keyword of :class:`geoagglom.Study` that sets it.
+    option : geoagglom.options.Option, optional
+        Allowed values for ``"option"``/``"options"`` keys.
+    minimum, maximum : float, optional
+        Bounds of a number (inclusive unless ``open_bounds``).
+    open_bounds : bool
+        Exclusive bounds (``0 < alpha < 1``).
+    """
+
+    section: str
+    name: str
+    kind: str
+    default: object
+    doc: str
+    param: str
+    option: object = None
+    minimum: float | None = None
+    maximum: float | None = None
+    open_bounds: bool = False
+
+    @property
+    def label(self):
+        """The key as a user reads it: ``[measures] seed`` (or ``title``)."""
+        return f"[{self.section}] {self.name}" if self.section else self.name
+
+    def default_text(self):
+        if self.default is REQUIRED:
+            return "required"
+        if self.default is None:
+            return "optional"
+        return _toml(self.default)
+
+
+def _k(section, name, kind, default, doc, param=None, **extra):
+    return Key(section, name, kind, default, doc, param or name, **extra)
+
+
+KEYS = (
+    _k("", "title", "str", "Financial agglomeration study", "title of the report and figures"),
+    _k("", "illustrative", "bool", False, "mark every output 'illustrative data'"),
+    _k("boundaries", "layer", "str", None, "a bundled layer (`geoagglom layers`)"),
+    _k("boundaries", "file", "path", None, "a boundary file instead", "boundary_file"),
+    _k("boundaries", "id", "str", None, "the id column of the boundary file", "boundary_id"),
+    _k("boundaries", "crs", "crs", None, "CRS of a file without one", "boundary_crs"),
+    _k("data", "file", "path", REQUIRED, "the yearbook table (CSV or Excel)", "data"),
+    _k("data", "unit", "str", REQUIRED, "its unit column: adcode, Chinese or English name"),
+    _k("data", "year", "str", REQUIRED, "its year column"),
+    _k("data", "quantity", "str_or_list", REQUIRED, "financial quantity column(s), summed"),
+    _k("data", "second_variable", "str", None, "a second column for bivariate Moran"),
+    _k("data", "years", "years", None, "[first, last] years to study (default: all)"),
+    _k("data", "drop_unmatched", "bool", False, "drop rows that match no unit (reported)"),
+    _k("data", "province", "str", None, "province column, to tell same-named units apart"),
+    _k("grouping", "name", "str", None, "a bundled grouping of units into regions", "grouping"),
+    _k("grouping", "file", "path", None, "a grouping table instead", "grouping_file"),
+    _k("grouping", "unit", "str", None, "unit id column of the grouping table", "grouping_unit"),
+    _k("grouping", "region", "str", "region", "region column", "grouping_region"),
+    _k("measures", "theil", "options", ["T"], "Theil indices to decompose", option=THEIL_KINDS),
+    _k("measures", "permutations", "int", 999, "permutations for inference", minimum=0),
+    _k("measures", "seed", "int", 12345, "seed of every random draw", minimum=0),
+    _k("measures", "weights", "option", "queen", "spatial weights", option=WEIGHT_KINDS),
+    _k("measures", "k", "int", 4, "neighbours per unit with weights = 'knn'", minimum=1),
+    _k(
+        "measures",
+        "threshold_km",
+        "number",
+        None,
+        "distance band in km, required with weights = 'distance'",
+        minimum=0,
+        open_bounds=True,
+    ),
+    _k("measures", "transform", "option", "r", "weights transform", option=TRANSFORMS),
+    _k("measures", "islands", "option", "raise", "units without neighbours", option=ISLANDS),
+    _k(
+        "measures",
+        "alpha",
+        "number",
+        0.05,
+        "significance level",
+        minimum=0,
+        maximum=1,
+        open_bounds=True,
+    ),
+    _k("measures", "adjust", "option", "none", "LISA multiple testing", option=ADJUSTMENTS),
+    _k("maps", "scheme", "option", "quantiles", "classification", "map_scheme", option=SCHEMES),
+    _k("maps", "k", "int", 5, "number of classes", "map_k", minimum=2),
+    _k(
+        "maps",
+        "years",
+        "int_list",
+        None,
+        "years to map (default: first, middle, last)",
+        "map_years",
+    ),
+    _k(
+        "maps",
+        "bins",
+        "number_list",
+        None,
+        "class upper bounds with scheme = 'user_defined'",
+        "map_bins",
+    ),
+    _k("maps", "lang", "option", "en", "label language", option=LANGUAGES),
+    _k("output", "folder", "str", "geoagglom_output", "output folder", "output"),
+)
+
+#: Table name → its keys, in order.
+SECTIONS = {}
+for _key in KEYS:
+    SECTIONS.setdefault(_key.section, {})[_key.name] = _key
+BY_PARAM = {key.param: key for key in KEYS}
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate(config, *, python=False):
+    """Check a study description against the schema and fill in the defaults.
+
+    Parameters
+    ----------
+    config : dict
+        ``{section: {key: value}}`` as read from TOML (top-level keys under
+        ``""``).
+    python : bool, default False
+        The description comes from Python keywords: files may also be
+        DataFrames and paths ``pathlib.Path``.
+
+    Returns
+    -------
+    dict
+        ``{section: {key: value}}`` for every key of the schema.
+
+    Raises
+    ------
+    StudyConfigError
+        Naming the key: unknown table or key, wrong type, value out of range,
+        a required key missing, keys that exclude or need each other.
+    """
+    out = {section: {} for section in SECTIONS}
+    for section, values in config.items():
+        if section not in SECTIONS:
+            known = ", ".join(f"[{s}]" for s in SECTIONS if s)
+            raise StudyConfigError(f"unknown table [{section}]; known tables: {known}.")
+        for name, value in values.items():
+            key = SECTIONS[section].get(name)
+            if key is None:
+                where = f"[{section}] " if section else ""
+                allowed = ", ".join(SECTIONS[section])
+                raise StudyConfigError(f"{where}unknown key {name!r}; allowed: {allowed}.")
+            out[section][name] = _check(key, value, python)
+    for key in KEYS:
+        if key.name not in out[key.section]:
+            if key.default is REQUIRED:
+                raise StudyConfigError(f"{key.label} is required ({key.doc}).")
+            default = key.default
+            out[key.section][key.name] = list(default) if isinstance(default, list) else default
+    _check_together(out)
+    return out
+
+
+def _problem(key, value, expected):
+    return StudyConfigError(f"{key.label} = {_toml(value)}: expected {expected}.")
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check(key, value, python):
+    kind = key.kind
+    if kind == "str" and not isinstance(value, str):
+        raise _problem(key, value, "a string")
+    if kind == "bool" and not isinstance(value, bool):
+        raise _problem(key, value, "true or false")
+    if kind == "path":
+        import pandas as pd
+
+        ok = isinstance(value, str) or (python and isinstance(value, Path | pd.DataFrame))
+        if not ok:
+            raise _problem(key, value, "a file name (a string)")
+    if kind == "crs" and not (isinstance(value, str) or _is_int(value)):
+        raise _problem(key, value, "a CRS such as 'EPSG:4490' or an EPSG code")
+    if kind == "str_or_list":
+        if isinstance(value, tuple):
+            value = list(value)
+        ok = isinstance(value, str) or (
+            isinstance(value, list) and value and all(isinstance(v, str) for v in value)
+        )
+        if not ok:
+            raise _problem(key, value, "a column name or a list of column names")
+    if kind == "int":
+        if not _is_int(value):
+            raise _problem(key, value, "a whole number")
+        value = int(value)
+    if kind == "number":
+        if not _is_number(value):
+            raise _problem(key, value, "a number")
+        value = float(value)
+    if kind in ("int", "number"):
+        _check_bounds(key, value)
+    if kind == "years":
+        ok = (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and all(_is_int(v) for v in value)
+            and value[0] <= value[1]
+        )
+        if not ok:
+            raise _problem(key, value, "[first, last], two whole years in order")
+        value = [int(v) for v in value]
+    if kind in ("int_list", "number_list"):
+        test = _is_int if kind == "int_list" else _is_number
+        if not (isinstance(value, list | tuple) and value and all(test(v) for v in value)):
+            what = "whole numbers" if kind == "int_list" else "numbers"
+            raise _problem(key, value, f"a list of {what}")
+        value = list(value)
+    if kind == "option":
+        if value is None and key.option is ADJUSTMENTS:
+            value = "none"
+        _check_option(key, value)
+    if kind == "options":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not value:
+            raise _problem(key, value, f"a list of {', '.join(key.option.values)}")
+        value = [str(v).upper() if key.option is THEIL_KINDS else v for v in value]
+        for item in value:
+            _check_option(key, item)
+    return value
+
+
+def _check_option(key, value):
+    try:
+        key.option.check(value, key.label)
+    except InputError as err:
+        raise StudyConfigError(str(err)) from None
+
+
+def _check_bounds(key, value):
+    low, high = key.minimum, key.maximum
+    if key.open_bounds:
+        bad_low = low is not None and value <= low
+        bad_high = high is not None and value >= high
+        sign_low, sign_high = ">", "<"
+    else:
+        bad_low = low is not None and value < low
+        bad_high = high is not None and value > high
+        sign_low, sign_high = "≥", "≤"
+    if bad_low or bad_high:
+        parts = []
+        if low is not None:
+            parts.append(f"{sign_low} {_toml(low)}")
+        if high is not None:
+            parts.append(f"{sign_high} {_toml(high)}")
+        raise StudyConfigError(f"{key.label}: must be {' and '.join(parts)} (got {_toml(value)}).")
+
+
+def _check_together(out):
+    """Keys that exclude or need each other."""
+    bounds, group, measures, maps = out["boundaries"], out["grouping"], out["measures"], out["maps"]
+    if bounds["layer"] is not None and bounds["file"] is not None:
+        raise StudyConfigError("[boundaries]: give either layer or file, not both.")
+    if bounds["file"] is not None and bounds["id"] is None:
+        raise StudyConfigError("[boundaries] id is required with file (the id column).")
+    if bounds["layer"] is None and bounds["file"] is None:
+        bounds["layer"] = "china-prefectures"
+    if group["name"] is not None and group["file"] is not None:
+        raise StudyConfigError("[grouping]: give either name or file, not both.")
+    if measures["weights"] == "distance" and measures["threshold_km"] is None:
+        raise StudyConfigError(
+            "[measures] threshold_km is required with weights = 'distance' "
+            "(the distance band in km, e.g. threshold_km = 150)."
+        )
+    if maps["scheme"] == "user_defined" and not maps["bins"]:
+        raise StudyConfigError(
+            "[maps] bins is required with scheme = 'user_defined' (a list of upper bounds)."
+        )
+
+
+# --------------------------------------------------------------------------- documentation
+
+
+def _toml(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def reference_markdown():
+    """The study-file reference: one table row per key, generated from the schema.
+
+    Returns
+    -------
+    str
+        A Markdown table (key, default, meaning and allowed values).
+
+    Examples
+    --------
+    >>> print(reference_markdown().splitlines()[0])
+    | key | default | meaning |
+    """
+    rows = ["| key | default | meaning |", "| --- | --- | --- |"]
+    for key in KEYS:
+        meaning = key.doc
+        if key.option is not None:
+            meaning += ": " + ", ".join(f"`{v}`" for v in key.option.values)
+        rows.append(f"| `{key.label}` | {key.default_text()} | {meaning} |")
+    return "\n".join(rows)
