@@ -25,6 +25,7 @@ __all__ = [
     "AREA_METHODS",
     "ISLANDS",
     "LANGUAGES",
+    "LAYOUTS",
     "OPTIONS",
     "SCALINGS",
     "SCHEMES",
@@ -118,6 +119,13 @@ THEIL_KINDS = Option(
     {"T": "Theil T, GE(1)", "L": "Theil L (mean log deviation), GE(0)"},
 )
 LANGUAGES = Option("label language", {"en": "English", "zh": "Simplified Chinese"})
+LAYOUTS = Option(
+    "table layout",
+    {
+        "long": "one row per unit and year",
+        "wide": "one row per unit, one column per year (one quantity)",
+    },
+)
 ALTERNATIVES = Option(
     "alternative hypothesis",
     {
@@ -148,6 +156,7 @@ OPTIONS = {
     "adjust": ADJUSTMENTS,
     "theil": THEIL_KINDS,
     "lang": LANGUAGES,
+    "layout": LAYOUTS,
     "alternative": ALTERNATIVES,
     "area_method": AREA_METHODS,
     "scaling": SCALINGS,

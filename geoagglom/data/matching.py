@@ -124,6 +124,12 @@ def match_units(
     names = [c for c in NAME_COLUMNS if c in layer.columns] if names is None else list(names)
     index = _LayerIndex(layer, names)
 
+    blank = table[column].map(_clean_key).eq("")
+    if blank.any():
+        raise InputError(
+            f"The unit column {column!r} is empty in rows {format_ids(table.index[blank])}; "
+            "give every row a unit name or code (or remove those rows)."
+        )
     keys = table[column].map(_clean_key)
     provinces = table[province_column].astype(str) if province_column else None
     distinct = pd.DataFrame({"key": keys})
@@ -176,7 +182,9 @@ def match_units(
 
 
 def _clean_key(value):
-    """A table cell as a matching key: stripped text; 370100.0 becomes '370100'."""
+    """A table cell as a matching key: stripped text; 370100.0 becomes '370100'; NaN ''."""
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return ""
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     if isinstance(value, int | np.integer):
@@ -240,6 +248,12 @@ class _LayerIndex:
     def __init__(self, layer, names):
         self.layer = layer
         self.ids = {_clean_key(i): i for i in layer.index}
+        # codes written without their leading zeros ('0101' read as 101), or with them
+        self.codes = {}
+        for i in layer.index:
+            key = _clean_key(i)
+            if key.isdigit():
+                self.codes.setdefault(key.lstrip("0") or "0", set()).add(i)
         self.by_zh, self.by_zh_short, self.by_latin = {}, {}, {}
         self.labels = {}
         for col in names:
@@ -296,6 +310,8 @@ class _LayerIndex:
     def _lookup(self, key):
         if key in self.ids:
             return {self.ids[key]}, "id"
+        if key.isdigit() and (key.lstrip("0") or "0") in self.codes:
+            return set(self.codes[key.lstrip("0") or "0"]), "id (leading zeros ignored)"
         if is_chinese(key):
             if key in self.by_zh:
                 return set(self.by_zh[key]), "Chinese name"

@@ -76,7 +76,8 @@ def latin_key(name):
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"\b(city|shi|prefecture|diqu|league|meng|municipality)$", "", text.strip())
-    return re.sub(r"[^a-z]", "", text)
+    # digits are kept: "Zone 1" and "Zone 2" are two units
+    return re.sub(r"[^a-z0-9]", "", text)
 
 
 def is_chinese(text):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoagglom.data.boundaries import load_grouping, load_layer, read_boundaries
+from geoagglom.data.tables import read_table, tidy_table, wide_to_long
 from geoagglom.errors import StudyConfigError
 
 
@@ -19,37 +20,52 @@ def load_units(config):
     return load_layer(bounds.layer)
 
 
-def load_table(config):
-    """The data table with its configured columns found and its years selected."""
+def load_table(config, notes=None):
+    """The data table: read, tidied, its configured columns found and its years selected.
+
+    Parameters
+    ----------
+    config : geoagglom.study.config.StudyConfig
+    notes : list, optional
+        Receives what was done to the table (encoding, rows dropped, layout).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Years as ints, values as floats (NaN where missing).
+    """
     data = config.data
-    table = data.file
-    if isinstance(table, pd.DataFrame):
-        label = "the data table"
+    notes = [] if notes is None else notes
+    if isinstance(data.file, pd.DataFrame):
+        label, table = "the data table", data.file.copy()
     else:
-        path = Path(table)
-        label = path.name
-        if path.suffix.lower() in (".xls", ".xlsx"):
-            table = pd.read_excel(path)
-        else:
-            table = pd.read_csv(path, comment="#")
-    table = table.copy()
+        label = Path(data.file).name
+        read = read_table(data.file, encoding=data.encoding, sheet=data.sheet)
+        table = read.table
+        notes.extend(read.notes)
+    if data.layout == "wide":
+        unit_column = _require_column(table, "unit", data.unit, label)
+        table = wide_to_long(
+            table.rename(columns={unit_column: data.unit}),
+            unit=data.unit,
+            year=data.year,
+            value=data.quantity,
+        )
+        notes.append(
+            f"{label}: wide table (one column per year) read as one row per unit and year."
+        )
     wanted = [("unit", data.unit), ("year", data.year)]
     wanted += [("quantity", q) for q in config.quantity]
     if data.second_variable:
         wanted.append(("second_variable", data.second_variable))
     if data.province:
         wanted.append(("province", data.province))
-    rename = {}
-    for key, column in wanted:
-        found = find_column(table.columns, column)
-        if found is None:
-            raise StudyConfigError(
-                f"[data] {key}: column {column!r} is not in {label}; its columns: "
-                f"{', '.join(map(str, table.columns))}."
-            )
-        rename[found] = column
+    rename = {_require_column(table, key, column, label): column for key, column in wanted}
     table = table.rename(columns=rename)
-    table[data.year] = pd.to_numeric(table[data.year], errors="raise").astype(int)
+    values = [*config.quantity, *([data.second_variable] if data.second_variable else [])]
+    tidy = tidy_table(table, unit=data.unit, year=data.year, values=values, what=label)
+    notes.extend(tidy.notes)
+    table = tidy.table
     present = sorted(table[data.year].unique())
     if data.years is not None:
         first, last = data.years
@@ -62,6 +78,16 @@ def load_table(config):
     return table
 
 
+def _require_column(table, key, column, label):
+    found = find_column(table.columns, column)
+    if found is None:
+        raise StudyConfigError(
+            f"[data] {key}: column {column!r} is not in {label}; its columns: "
+            f"{', '.join(map(str, table.columns))}."
+        )
+    return found
+
+
 def load_grouping_table(config, units):
     """Unit id → region as a Series indexed like the units, or None without a grouping."""
     group = config.grouping
@@ -71,7 +97,7 @@ def load_grouping_table(config, units):
         return None
     table = group.file
     if not isinstance(table, pd.DataFrame):
-        table = pd.read_csv(table, comment="#")
+        table = pd.read_csv(table, comment="#", dtype=str, keep_default_na=False)
     key = group.unit or units.index.name
     for role, column in (("unit", key), ("region", group.region)):
         if column not in table.columns:
@@ -79,16 +105,32 @@ def load_grouping_table(config, units):
                 f"[grouping] {role}: column {column!r} is not in the grouping table; "
                 f"its columns: {', '.join(map(str, table.columns))}."
             )
-    series = table.set_index(key)[group.region]
-    if units.index.dtype.kind in "iu":
-        series.index = pd.to_numeric(series.index)
-    unknown = series.index.difference(units.index)
+    # Ids are compared as text, leading zeros aside: a grouping read as numbers
+    # (101) and a layer keyed by codes ('0101') name the same unit.
+    by_text = {}
+    for unit in units.index:
+        text = _id_text(unit)
+        by_text[text] = unit
+        by_text.setdefault(text.lstrip("0") or "0", unit)
+    written = table[key].map(_id_text)
+    found = written.map(lambda t: by_text.get(t, by_text.get(t.lstrip("0") or "0")))
+    unknown = written[found.isna()]
     if len(unknown):
+        kinds = {type(i).__name__ for i in units.index[:5]}
         raise StudyConfigError(
             f"[grouping] names units that are not in the layer: {list(unknown)[:20]}. "
-            "Fix the grouping table or the layer."
+            f"The layer's ids look like {list(units.index[:3])} ({'/'.join(sorted(kinds))}); "
+            "fix the grouping table or the layer."
         )
-    return series
+    ids = pd.Index(found.to_numpy()).astype(units.index.dtype)
+    return pd.Series(table[group.region].to_numpy(), index=ids)
+
+
+def _id_text(value):
+    """An id as text for comparison: 370100.0 and 370100 and '370100' alike."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
 
 
 def find_column(columns, wanted):

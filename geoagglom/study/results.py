@@ -35,6 +35,8 @@ class StudyResults:
     values : pandas.DataFrame
         The matched long table (``unit``, ``year``, the quantities, ``quantity``).
     years : list of int
+    names : list of str
+        The units' name columns shown next to their ids.
     spatial : geoagglom.SpilloverCheck or None
         Moran trend and LISA classes (None when skipped).
     """
@@ -50,6 +52,7 @@ class StudyResults:
     regions: object = None
     values: object = None
     years: list = field(default_factory=list)
+    names: list = field(default_factory=list)
     spatial: object = None
 
     def moved_to(self, old, new):

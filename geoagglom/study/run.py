@@ -19,6 +19,7 @@ import pandas as pd
 
 from geoagglom.data.matching import match_units
 from geoagglom.data.regions import dissolve_regions
+from geoagglom.errors import InputError, StudyConfigError
 from geoagglom.measures.concentration import location_quotient
 from geoagglom.measures.panel import (
     region_entropy,
@@ -96,8 +97,20 @@ def compute(config, results, say):
     """Every table of the study, computed once, into ``results``."""
     say("reading boundaries and data")
     units = load_units(config)
-    table = load_table(config)
+    read_notes = []
+    table = load_table(config, read_notes)
+    for note in read_notes:
+        say(note)
+    results.notes.extend(read_notes)
     data = config.data
+    name_column = config.boundaries.name
+    if name_column is not None and name_column not in units.columns:
+        raise StudyConfigError(
+            f"[boundaries] name: column {name_column!r} is not in the boundary file; its "
+            f"columns: {', '.join(map(str, units.columns.drop('geometry')))}."
+        )
+    names = _name_columns(units, name_column)
+    results.names = names
     match = match_units(
         table,
         units,
@@ -105,6 +118,7 @@ def compute(config, results, say):
         year=data.year,
         province_column=data.province,
         drop_unmatched=data.drop_unmatched,
+        names=names or None,
     )
     results.tables["match_report"] = match.report
     id_name = units.index.name or "unit_id"
@@ -119,9 +133,10 @@ def compute(config, results, say):
             "and are left out of the study (listed in the report)"
         )
         results.tables["units_without_data"] = _with_names(
-            pd.DataFrame({"unit": match.missing_units}), units
+            results, pd.DataFrame({"unit": match.missing_units}), units
         )
     units = units.loc[units.index.isin(values["unit"])]
+    check_values(values, config.quantity, extra, units, names)
     values["quantity"] = values[config.quantity].sum(axis=1)
     years = sorted(values["year"].unique())
     results.units, results.values, results.years = units, values, years
@@ -129,7 +144,7 @@ def compute(config, results, say):
 
     say("financial entropy of units")
     entropy = unit_entropy(units, values, "quantity", unit="unit", year="year")
-    results.tables["entropy_units"] = _with_names(entropy, units)
+    results.tables["entropy_units"] = _with_names(results, entropy, units)
 
     if len(config.quantity) > 1:
         say("location quotients")
@@ -208,7 +223,7 @@ def _spatial(config, results, units, entropy, values, years, say):
     if len(dropped):
         # islands = "drop": out of the spatial statistics, kept in the others
         results.tables["units_without_neighbours"] = _with_names(
-            pd.DataFrame({"unit": dropped}), units
+            results, pd.DataFrame({"unit": dropped}), units
         )
         say(f"{len(dropped)} unit(s) without neighbours left out of the spatial statistics")
     panel = entropy[entropy["unit"].isin(kept)]
@@ -227,7 +242,7 @@ def _spatial(config, results, units, entropy, values, years, say):
     )
     results.spatial = check
     results.tables["moran_trend"] = check.to_frame().reset_index()
-    lisa = _with_names(check.lisa, units)
+    lisa = _with_names(results, check.lisa, units)
     results.tables["lisa"] = lisa
     flagged = lisa[lisa["label"].isin([LISA_CLASSES["HH"], LISA_CLASSES["HL"]])]
     results.tables["spillover_siphoning"] = flagged.reset_index(drop=True)
@@ -252,12 +267,55 @@ def _spatial(config, results, units, entropy, values, years, say):
         results.tables["bivariate_moran"] = pd.DataFrame(rows)
 
 
-def _with_names(frame, units):
-    """Add the units' names next to their ids, where the layer has names."""
-    names = [c for c in ("name_zh", "name_en") if c in units.columns]
-    if not names:
+def _name_columns(units, name_column):
+    """The units' name columns shown in tables: the boundary file's own, or the layer's."""
+    if name_column is not None:
+        return [name_column]
+    return [c for c in ("name_zh", "name_en") if c in units.columns]
+
+
+def check_values(values, quantities, others, units, names):
+    """Every value present and no quantity negative, or one error naming column, year, unit.
+
+    Raises
+    ------
+    InputError
+        ``loans, 2011, Zibo (370300): negative``, one line per bad cell (the
+        first 20), and how to fix it.
+    """
+    label = units[names[0]] if names else pd.Series(dtype=object)
+    problems = []
+    for column in [*quantities, *others]:
+        cells = values[column]
+        checks = [("missing", cells.isna())]
+        if column in quantities:  # balances; a growth rate may be negative
+            checks.append(("negative", cells < 0))
+        for what, bad in checks:
+            for unit, year in values.loc[bad, ["unit", "year"]].itertuples(index=False):
+                name = label.get(unit)
+                who = f"{name} ({unit})" if name is not None and pd.notna(name) else str(unit)
+                problems.append(f"{column}, {year}, {who}: {what}")
+    if problems:
+        shown = "; ".join(problems[:20])
+        more = f"; … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise InputError(
+            f"The data table has values a study cannot use: {shown}{more}. Fill in the "
+            "missing values (or remove those units or years from the table) and correct "
+            "negative balances."
+        )
+
+
+def _with_names(results, frame, units):
+    """Add the units' names next to their ids: ``year, unit, <names>``, then the rest.
+
+    A boundary file's own name column is shown as ``name`` (so it never collides
+    with a statistic's column); a bundled layer's as ``name_zh, name_en``.
+    """
+    if not results.names:
         return frame
-    labels = units[names].rename_axis("unit").reset_index()
-    out = frame.merge(labels, on="unit", how="left")
+    own = results.config.boundaries.name
+    labels = units[results.names].rename(columns={own: "name"} if own else {})
+    names = list(labels.columns)
+    out = frame.merge(labels.rename_axis("unit").reset_index(), on="unit", how="left")
     order = ["year", "unit", *names]
     return out[[c for c in order if c in out.columns] + [c for c in out if c not in order]]

@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geoagglom.errors import InputError, StudyConfigError
-from geoagglom.options import ADJUSTMENTS, ISLANDS, LANGUAGES, SCHEMES, THEIL_KINDS, TRANSFORMS
+from geoagglom.options import (
+    ADJUSTMENTS,
+    ISLANDS,
+    LANGUAGES,
+    LAYOUTS,
+    SCHEMES,
+    THEIL_KINDS,
+    TRANSFORMS,
+)
 from geoagglom.options import WEIGHTS as WEIGHT_KINDS
 
 __all__ = ["KEYS", "REQUIRED", "SECTIONS", "Key", "reference_markdown", "validate"]
@@ -93,7 +101,18 @@ KEYS = (
     _k("boundaries", "file", "path", None, "a boundary file instead", "boundary_file"),
     _k("boundaries", "id", "str", None, "the id column of the boundary file", "boundary_id"),
     _k("boundaries", "crs", "crs", None, "CRS of a file without one", "boundary_crs"),
+    _k(
+        "boundaries",
+        "name",
+        "str",
+        None,
+        "the file's name column: matched against the table and shown in tables",
+        "boundary_name",
+    ),
     _k("data", "file", "path", REQUIRED, "the yearbook table (CSV or Excel)", "data"),
+    _k("data", "encoding", "str", None, "the CSV's encoding (default: UTF-8 or GBK, detected)"),
+    _k("data", "sheet", "str", None, "the Excel sheet (default: the first)"),
+    _k("data", "layout", "option", "long", "the table's layout", option=LAYOUTS),
     _k("data", "unit", "str", REQUIRED, "its unit column: adcode, Chinese or English name"),
     _k("data", "year", "str", REQUIRED, "its year column"),
     _k("data", "quantity", "str_or_list", REQUIRED, "financial quantity column(s), summed"),
@@ -325,6 +344,16 @@ def _check_together(out):
         raise StudyConfigError(
             "[measures] threshold_km is required with weights = 'distance' "
             "(the distance band in km, e.g. threshold_km = 150)."
+        )
+    data = out["data"]
+    if data["layout"] == "wide" and not isinstance(data["quantity"], str):
+        raise StudyConfigError(
+            "[data] quantity: with layout = 'wide' give one name for the values "
+            "(the table holds one quantity, one column per year)."
+        )
+    if data["layout"] == "wide" and data["second_variable"]:
+        raise StudyConfigError(
+            "[data] second_variable needs layout = 'long' (one column per variable)."
         )
     if maps["scheme"] == "user_defined" and not maps["bins"]:
         raise StudyConfigError(

@@ -83,8 +83,10 @@ CASES = (
 
 
 def test_every_enumerated_key_is_covered():
-    """The cases above and the islands/Theil tests below cover every option of the schema."""
+    """The cases above, the islands/Theil tests below and the layouts (long: every study
+    here; wide: test_inputs.py) cover every enumerated key of the schema."""
     covered = {(s, k) for s, k, _ in CASES} | {("measures", "islands"), ("measures", "theil")}
+    covered |= {("data", "layout")}
     enumerated = {(key.section, key.name) for key in KEYS if key.option is not None}
     assert enumerated == covered
 
