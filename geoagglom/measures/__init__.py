@@ -6,6 +6,13 @@ from geoagglom.measures.concentration import (
     financial_entropy,
     location_quotient,
 )
+from geoagglom.measures.entropy_family import (
+    AtkinsonIndex,
+    GEIndex,
+    atkinson,
+    coefficient_of_variation,
+    generalized_entropy,
+)
 from geoagglom.measures.inequality import GiniIndex, TheilIndex, gini, theil
 from geoagglom.measures.panel import (
     by_year,
@@ -16,12 +23,17 @@ from geoagglom.measures.panel import (
 )
 
 __all__ = [
+    "AtkinsonIndex",
     "FinancialEntropy",
+    "GEIndex",
     "GiniIndex",
     "LocationQuotient",
     "TheilIndex",
+    "atkinson",
     "by_year",
+    "coefficient_of_variation",
     "financial_entropy",
+    "generalized_entropy",
     "gini",
     "location_quotient",
     "region_entropy",
