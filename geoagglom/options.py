@@ -152,8 +152,8 @@ INDEX_WEIGHTS = Option(
     "inequality weighting",
     {
         "equal": "every unit counts once (unweighted)",
-        "area": "units weighted by land area (km²)",
-        "population": "units weighted by the population column of the values",
+        "area": "units weighted by land area (km²); or give a column of the values "
+        "(e.g. population), summed over a region's units",
     },
 )
 

@@ -268,3 +268,111 @@ def test_error_missing_year(values):
 def test_error_unknown_measure(layer, values):
     with pytest.raises(InputError, match="Unknown measure 'atkinson'"):
         table_decomposition(layer, values, layer["HANSON98"], "gdp", measure="atkinson")
+
+
+# --------------------------------------------------------------------------- intervals, weights
+
+
+def test_table_regions_intervals_and_weights(layer, values):
+    from geoagglom import bootstrap, generalized_entropy
+    from geoagglom.seeding import stream
+
+    grouping = layer["INEGI"].astype(int)
+    vals = values.assign(pop=values["gdp"] / 10 + 1.0)  # a stand-in population column
+    table = table_regions(
+        layer,
+        vals,
+        grouping,
+        "gdp",
+        weights={"gini": "area", "theil": "pop"},
+        alpha=[2, -1],
+        bootstrap=99,
+        seed=5,
+    )
+    assert list(table.columns) == [
+        "year", "n_regions", "gini", "gini_lo", "gini_hi", "theil_T", "theil_T_lo",
+        "theil_T_hi", "ge_2", "ge_2_lo", "ge_2_hi", "ge_-1", "ge_-1_lo", "ge_-1_hi",
+    ]  # fmt: skip
+    again = table_regions(
+        layer,
+        vals,
+        grouping,
+        "gdp",
+        weights={"gini": "area", "theil": "pop"},
+        alpha=[2, -1],
+        bootstrap=99,
+        seed=5,
+    )
+    pd.testing.assert_frame_equal(table, again)
+    ent = region_entropy(layer, vals, grouping, "gdp")
+    for yr, row in table.set_index("year").iterrows():
+        part = ent[ent["year"] == yr].set_index("region")
+        area = part["area_km2"].to_numpy()
+        yv = vals[vals["year"] == yr].set_index("unit")["pop"].reindex(layer.index)
+        pop = yv.groupby(grouping).sum().reindex(part.index).to_numpy()
+        beta = part["beta"].to_numpy()
+        assert row["gini"] == pytest.approx(gini(beta, weights=area).g, rel=1e-14)
+        assert row["theil_T"] == pytest.approx(theil(beta, weights=pop).T, rel=1e-14)
+        assert row["ge_2"] == pytest.approx(generalized_entropy(beta, 2).GE, rel=1e-14)
+        ref = bootstrap(theil, beta, pop, replicates=99, seed=stream(5, "bootstrap_theil_T", yr))
+        assert (row["theil_T_lo"], row["theil_T_hi"]) == (ref.ci_low, ref.ci_high)
+        assert row["gini_lo"] <= row["gini"] <= row["gini_hi"]
+
+
+def test_table_decomposition_intervals_and_weights(layer, values):
+    from geoagglom import bootstrap, generalized_entropy
+    from geoagglom.seeding import stream
+
+    grouping = layer["HANSON98"].astype(int)
+    for measure, parts in (
+        ("theil", ["total", "within", "between"]),
+        ("ge", ["total", "within", "between"]),
+        ("gini", ["total", "within", "net_between", "transvariation"]),
+    ):
+        table = table_decomposition(
+            layer, values, grouping, "gdp", measure=measure, weights="area", bootstrap=49, seed=1
+        )
+        for p in parts:
+            assert (table[f"{p}_lo"] <= table[p] + 1e-12).all()
+            assert (table[f"{p}_hi"] >= table[p] - 1e-12).all()
+    table = table_decomposition(
+        layer,
+        values,
+        grouping,
+        "gdp",
+        measure="ge",
+        alpha=-1,
+        weights="area",
+        bootstrap=49,
+        seed=1,
+        ci="bca",
+    )
+    area = layer["area_km2"].to_numpy()
+    for yr, row in table.set_index("year").iterrows():
+        beta = manual_unit_beta(layer, values, yr).to_numpy()
+        ref = generalized_entropy(beta, -1, weights=area, groups=grouping.to_numpy())
+        assert row["between"] == pytest.approx(ref.between, rel=1e-12)
+        b = bootstrap(
+            generalized_entropy,
+            beta,
+            area,
+            grouping.to_numpy(),
+            alpha=-1,
+            replicates=49,
+            seed=stream(1, "bootstrap_ge_-1", yr),
+            ci="bca",
+        )
+        assert row["between_lo"] == pytest.approx(b.lo["between"], rel=1e-13)
+        assert row["within_hi"] == pytest.approx(b.hi["within"], rel=1e-13)
+
+
+def test_error_weights_and_bootstrap_arguments(layer, values):
+    grouping = layer["HANSON98"].astype(int)
+    with pytest.raises(InputError, match="'population'"):
+        table_regions(layer, values, grouping, "gdp", weights="population")
+    with pytest.raises(InputError, match="unknown measures"):
+        table_regions(layer, values, grouping, "gdp", weights={"atkinson": "area"})
+    with pytest.raises(InputError, match="bootstrap = -1"):
+        table_regions(layer, values, grouping, "gdp", bootstrap=-1)
+    with pytest.raises(InputError, match="ci = 'x'"):
+        table_decomposition(layer, values, grouping, "gdp", bootstrap=9, ci="x")
