@@ -46,6 +46,8 @@ _PUBLIC = {
     "table_regions": "geoagglom.measures.panel",
     "unit_entropy": "geoagglom.measures.panel",
     "spatial_weights": "geoagglom.spatial.weights",
+    "SpatialGini": "geoagglom.spatial.spatial_gini",
+    "spatial_gini": "geoagglom.spatial.spatial_gini",
     "Geary": "geoagglom.spatial.global_stats",
     "Moran": "geoagglom.spatial.global_stats",
     "MoranBV": "geoagglom.spatial.global_stats",
