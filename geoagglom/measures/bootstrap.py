@@ -319,15 +319,24 @@ def _strata_codes(strata, groups, g, stratify, labels, data, y_index):
 
 
 def _draw_counts(rng, n, replicates, strata):
-    """``replicates × n`` matrix of draw counts (each row sums to n; per stratum to its size)."""
+    """``replicates × n`` matrix of draw counts (each row sums to n; per stratum to its size).
+
+    Every replicate draws, for each stratum of ``m`` units (or all ``n`` units),
+    ``m`` uniform positions with replacement; the counts come from one bincount.
+    """
     if strata is None:
-        return rng.multinomial(n, np.full(n, 1.0 / n), size=replicates).astype(float)
-    counts = np.zeros((replicates, n))
-    for k in range(strata.max() + 1):
-        idx = np.flatnonzero(strata == k)
+        members = [np.arange(n)]
+    else:
+        order = np.argsort(strata, kind="stable")
+        members = np.split(order, np.cumsum(np.bincount(strata))[:-1])
+    picks = np.empty((replicates, n), dtype=np.int64)
+    col = 0
+    for idx in members:
         m = len(idx)
-        counts[:, idx] = rng.multinomial(m, np.full(m, 1.0 / m), size=replicates)
-    return counts
+        picks[:, col : col + m] = idx[rng.integers(0, m, size=(replicates, m))]
+        col += m
+    flat = picks + (np.arange(replicates, dtype=np.int64) * n)[:, None]
+    return np.bincount(flat.ravel(), minlength=replicates * n).reshape(replicates, n).astype(float)
 
 
 def _evaluate(spec, y, w, onehot, codes, groups, counts):

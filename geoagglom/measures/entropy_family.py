@@ -86,29 +86,29 @@ def _ge_kernel(d, r, alpha):
         return _psi(d, r).reshape(np.shape(d))
     if alpha == 1.0:
         return _phi(d, r).reshape(np.shape(d))
-    d = np.asarray(d, dtype=float)
-    r = np.asarray(r, dtype=float)
-    out = np.empty(np.broadcast_shapes(d.shape, r.shape))
-    d, r = np.broadcast_to(d, out.shape), np.broadcast_to(r, out.shape)
+    d, r = np.broadcast_arrays(np.asarray(d, dtype=float), np.asarray(r, dtype=float))
+    # The closed form everywhere, then the exceptions (zeros, the series near r = 1)
+    # overwritten: the bulk of the values is never indexed.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lr = np.log(r)
+        if abs(alpha) <= 0.5:
+            out = (np.expm1(alpha * lr) / alpha - d) / (alpha - 1.0)
+        else:
+            out = (r * np.expm1((alpha - 1.0) * lr) / (alpha - 1.0) - d) / alpha
     zero = r <= 0.0
-    small = (np.abs(d) < _SERIES_CUTOFF) if abs(alpha) <= _SERIES_MAX_ALPHA else np.zeros_like(zero)
-    big = ~(zero | small)
-    out[zero] = 1.0 / alpha if alpha > 0 else math.inf
-    rb, db = r[big], d[big]
-    lr = np.log(rb)
-    if abs(alpha) <= 0.5:
-        out[big] = (np.expm1(alpha * lr) / alpha - db) / (alpha - 1.0)
-    else:
-        out[big] = (rb * np.expm1((alpha - 1.0) * lr) / (alpha - 1.0) - db) / alpha
-    if small.any():
-        ds = d[small]
-        coef = [0.5]
-        for k in range(2, _SERIES_TERMS + 1):
-            coef.append(coef[-1] * (alpha - k) / (k + 1))
-        acc = np.zeros_like(ds)
-        for c in reversed(coef):
-            acc = acc * ds + c
-        out[small] = acc * ds * ds
+    if zero.any():
+        out[zero] = 1.0 / alpha if alpha > 0 else math.inf
+    if abs(alpha) <= _SERIES_MAX_ALPHA:
+        small = np.flatnonzero(np.abs(d) < _SERIES_CUTOFF)
+        if len(small):
+            ds = d.flat[small]
+            coef = [0.5]
+            for k in range(2, _SERIES_TERMS + 1):
+                coef.append(coef[-1] * (alpha - k) / (k + 1))
+            acc = np.zeros_like(ds)
+            for c in reversed(coef):
+                acc = acc * ds + c
+            out.flat[small] = acc * ds * ds
     return out
 
 
