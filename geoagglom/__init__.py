@@ -50,6 +50,7 @@ _PUBLIC = {
     "theil": "geoagglom.measures.inequality",
     "by_year": "geoagglom.measures.panel",
     "region_entropy": "geoagglom.measures.panel",
+    "table_change": "geoagglom.measures.panel",
     "table_decomposition": "geoagglom.measures.panel",
     "table_regions": "geoagglom.measures.panel",
     "unit_entropy": "geoagglom.measures.panel",

@@ -17,6 +17,7 @@ from geoagglom.measures.inequality import GiniIndex, TheilIndex, gini, theil
 from geoagglom.measures.panel import (
     by_year,
     region_entropy,
+    table_change,
     table_decomposition,
     table_regions,
     unit_entropy,
@@ -37,6 +38,7 @@ __all__ = [
     "gini",
     "location_quotient",
     "region_entropy",
+    "table_change",
     "table_decomposition",
     "table_regions",
     "theil",

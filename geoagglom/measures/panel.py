@@ -11,6 +11,10 @@ columns. :func:`by_year` runs any measure per year and stacks the tidy frames;
 * Table II: per year, the UNITS' entropies decomposed by region: within,
   within share, between, between share, total.
 
+Both take ``bootstrap=<replicates>`` for interval columns and ``weights``
+(equal, area or a values column such as population); :func:`table_change`
+bootstraps the change of Table II's parts between two years in pairs.
+
 A grouping is static (a Series/dict unit → region, or a frame indexed by unit)
 or per year (a frame with unit, year and region columns); a per-year grouping
 must cover exactly the years of the values.
@@ -34,6 +38,7 @@ from geoagglom.seeding import check_seed, stream
 __all__ = [
     "by_year",
     "region_entropy",
+    "table_change",
     "table_decomposition",
     "table_regions",
     "unit_entropy",
@@ -647,3 +652,121 @@ def table_decomposition(
     else:
         first = [year, "total", "within", "within_share", "between", "between_share"]
     return out[first + [c for c in out.columns if c not in first]]
+
+
+def table_change(
+    units,
+    values,
+    grouping,
+    quantity,
+    start,
+    end,
+    *,
+    unit="unit",
+    year="year",
+    region_col="region",
+    area_col="area_km2",
+    measure="theil",
+    kind="T",
+    alpha=2.0,
+    weights=None,
+    bootstrap=999,
+    seed=None,
+    ci="percentile",
+    level=0.95,
+):
+    """Change of the units' inequality and of its parts between two years, with intervals.
+
+    The units' entropies of ``start`` and ``end`` (as in Table II) are
+    decomposed by region and the change of every part is bootstrapped in pairs
+    (:func:`~geoagglom.bootstrap_change`): each replicate draws the same units,
+    within their region, in both years.
+
+    Parameters
+    ----------
+    units, values, grouping, quantity, unit, year, region_col, area_col
+        As in :func:`table_decomposition`; the grouping must be the same in the
+        two years (a unit cannot change region within the comparison).
+    start, end : year labels
+    measure : {"theil", "gini", "ge"}, default "theil"
+    kind : {"T", "L"}, default "T"
+    alpha : float, default 2.0
+        GE's parameter (``measure="ge"``).
+    weights : str, optional
+        ``"equal"`` (default), ``"area"`` or a column of ``values``; the weights
+        of each year are used in that year.
+    bootstrap : int, default 999
+        Replicates (at least 2).
+    seed : None, int or numpy.random.Generator
+        An int gives the stream ``stream(seed, "bootstrap_change_<index>", end)``.
+    ci : {"percentile", "bca"}, default "percentile"
+    level : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per part (``total`` and the decomposition's parts): ``start``,
+        ``end`` (the values), ``change``, ``se``, ``lo``, ``hi``, ``p_value``,
+        plus ``index``, ``from_year``, ``to_year``.
+    """
+    from geoagglom.measures.bootstrap import bootstrap_change
+
+    if measure not in ("theil", "gini", "ge"):
+        raise InputError(f"Unknown measure {measure!r}; use 'theil', 'gini' or 'ge'.")
+    _check_bootstrap(bootstrap, seed, ci)
+    if bootstrap < 2:
+        raise InputError(f"bootstrap = {bootstrap}: the change needs at least 2 replicates.")
+    _check_weight_columns(values, weights)
+    choice = _weight_choice(weights, measure)
+    entropy = unit_entropy(units, values, quantity, unit=unit, year=year, area_col=area_col)
+    years = sorted(pd.unique(entropy[year]))
+    lacking = [yr for yr in (start, end) if yr not in years]
+    if lacking:
+        raise InputError(
+            f"The values have no year {format_ids(lacking)}; their years are {format_ids(years)}."
+        )
+    groupings = _groupings(grouping, years, unit, year, region_col)
+    labels, betas, ws = {}, {}, {}
+    for yr in (start, end):
+        part = entropy[entropy[year] == yr].set_index(unit).reindex(units.index)
+        with _year_context(yr):
+            check_coverage(part.index, groupings[yr])
+        labels[yr] = groupings[yr].reindex(part.index).to_numpy()
+        betas[yr] = part["beta"].to_numpy()
+        if choice is None:
+            ws[yr] = None
+        elif choice == "area":
+            ws[yr] = _unit_areas(units, area_col).reindex(part.index).to_numpy()
+        else:
+            rows = _year_rows(values, yr, unit, year, units)
+            ws[yr] = rows[choice].reindex(part.index).to_numpy(dtype=float)
+    moved = labels[start] != labels[end]
+    if moved.any():
+        raise InputError(
+            f"Units {format_ids(units.index[moved])} are in different regions in {start} and "
+            f"{end}; the paired change needs one grouping for both years."
+        )
+    index, opts = {
+        "theil": (theil, {"kind": kind}),
+        "gini": (gini, {}),
+        "ge": (generalized_entropy, {"alpha": alpha}),
+    }[measure]
+    name = {"theil": f"theil_{kind}", "gini": "gini", "ge": f"ge_{float(alpha):g}"}[measure]
+    result = bootstrap_change(
+        index,
+        betas[start],
+        betas[end],
+        ws[start],
+        labels[start],
+        weights_end=ws[end],
+        ids=units.index,
+        replicates=bootstrap,
+        seed=stream(seed, f"bootstrap_change_{name}", end),
+        ci=ci,
+        level=level,
+        **opts,
+    )
+    frame = result.to_frame()
+    frame.insert(1, "from_year", start)
+    frame.insert(2, "to_year", end)
+    return frame

@@ -376,3 +376,59 @@ def test_error_weights_and_bootstrap_arguments(layer, values):
         table_regions(layer, values, grouping, "gdp", bootstrap=-1)
     with pytest.raises(InputError, match="ci = 'x'"):
         table_decomposition(layer, values, grouping, "gdp", bootstrap=9, ci="x")
+
+
+def test_table_change_pairs_the_years(layer, values):
+    from geoagglom import bootstrap_change, table_change
+    from geoagglom.seeding import stream
+
+    grouping = layer["HANSON98"].astype(int)
+    table = table_change(layer, values, grouping, "gdp", 1940, 2000, bootstrap=199, seed=8)
+    assert list(table["part"]) == ["total", "within", "between"]
+    assert (table["from_year"] == 1940).all() and (table["to_year"] == 2000).all()
+    b40 = manual_unit_beta(layer, values, 1940).to_numpy()
+    b00 = manual_unit_beta(layer, values, 2000).to_numpy()
+    ref40, ref00 = TheilD(b40, grouping.to_numpy()), TheilD(b00, grouping.to_numpy())
+    rows = table.set_index("part")
+    assert abs(rows.loc["between", "change"] - float(ref00.bg[0] - ref40.bg[0])) <= 1e-10
+    assert abs(rows.loc["total", "change"] - float(ref00.T - ref40.T)) <= 1e-10
+    ref = bootstrap_change(
+        theil,
+        b40,
+        b00,
+        groups=grouping.to_numpy(),
+        replicates=199,
+        seed=stream(8, "bootstrap_change_theil_T", 2000),
+    )
+    np.testing.assert_allclose(table["lo"], ref.lo.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(table["p_value"], ref.p_value.to_numpy(), rtol=0)
+    gini_change = table_change(
+        layer,
+        values,
+        grouping,
+        "gdp",
+        1940,
+        2000,
+        measure="gini",
+        weights="area",
+        bootstrap=49,
+        seed=8,
+    )
+    assert list(gini_change["part"]) == ["total", "within", "net_between", "transvariation"]
+
+
+def test_error_table_change(layer, values):
+    from geoagglom import table_change
+
+    grouping = layer["HANSON98"].astype(int)
+    with pytest.raises(InputError, match="no year 1945"):
+        table_change(layer, values, grouping, "gdp", 1945, 2000, bootstrap=9)
+    rows = []
+    for year in YEARS:
+        col = "HANSON98" if year < 1970 else "INEGI"
+        rows.append(
+            pd.DataFrame({"unit": layer.index, "year": year, "region": layer[col].astype(int)})
+        )
+    per_year = pd.concat(rows, ignore_index=True)
+    with pytest.raises(InputError, match="different regions in 1940 and 2000"):
+        table_change(layer, values, per_year, "gdp", 1940, 2000, bootstrap=9)
