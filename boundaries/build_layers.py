@@ -16,6 +16,9 @@ never at run time. The script writes, next to itself:
 - ``shandong-2004-2016.geojson``: the 17-city layer of 2004–2018, Laiwu rebuilt
   from Jinan's districts Laiwu (370116) and Gangcheng (370117).
 - ``shandong-two-circles-four-areas.csv``: the 17 cities' regions.
+- ``china-economic-regions.csv``: the prefecture-level units' economic region
+  (East, Central, West, Northeast: the National Bureau of Statistics' four
+  regions), by province; Hong Kong, Macao and Taiwan are left out.
 
 ``catalog.toml``, ``former-names.csv`` and ``PROVENANCE.md`` are written by hand.
 """
@@ -95,6 +98,17 @@ TWO_CIRCLES_FOUR_AREAS = {
     ("济枣菏都市区", "Jining-Zaozhuang-Heze area"): [370800, 370400, 371700],
     ("临日都市区", "Linyi-Rizhao area"): [371300, 371100],
 }
+
+# The National Bureau of Statistics' four economic regions (东部, 中部, 西部, 东北),
+# by province (first two digits of the adcode). Hong Kong (81), Macao (82) and
+# Taiwan (71) are in none of them and are left out of the grouping.
+ECONOMIC_REGIONS = {
+    ("东部", "East"): [11, 12, 13, 31, 32, 33, 35, 37, 44, 46],
+    ("中部", "Central"): [14, 34, 36, 41, 42, 43],
+    ("西部", "West"): [15, 45, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65],
+    ("东北", "Northeast"): [21, 22, 23],
+}
+OUTSIDE_ECONOMIC_REGIONS = [71, 81, 82]
 
 
 def pinyin_name(name_zh):
@@ -255,9 +269,39 @@ def build_grouping(old):
     grouping.to_csv(HERE / "shandong-two-circles-four-areas.csv", index=False)
 
 
+def build_economic_regions(units):
+    """china-economic-regions.csv from the china-prefectures units (adcode index)."""
+    province = {p: key for key, provinces in ECONOMIC_REGIONS.items() for p in provinces}
+    rows = []
+    for code, unit in units.sort_index().iterrows():
+        prefix = int(code) // 10000
+        assert int(unit["province_adcode"]) // 10000 == prefix
+        if prefix in OUTSIDE_ECONOMIC_REGIONS:
+            continue
+        region_zh, region = province[prefix]
+        rows.append(
+            {
+                "adcode": int(code),
+                "name_zh": unit["name_zh"],
+                "name_en": unit["name_en"],
+                "province_en": unit["province_en"],
+                "region": region,
+                "region_zh": region_zh,
+            }
+        )
+    grouping = pd.DataFrame(rows)
+    left_out = {int(c) // 10000 for c in units.index} - set(province)
+    assert left_out == set(OUTSIDE_ECONOMIC_REGIONS), left_out
+    assert len(province) == 31, "31 provinces, municipalities and autonomous regions"
+    grouping.to_csv(HERE / "china-economic-regions.csv", index=False)
+    return grouping
+
+
 def main():
     root = source_root()
     build_china_prefectures(root)
+    china = gpd.read_file(HERE / "china-prefectures.geojson").set_index("adcode")
+    build_economic_regions(china)
     old = build_shandong(root)
     build_grouping(old)
     manifest = json.loads((root.parent / "manifest.json").read_text())

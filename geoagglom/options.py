@@ -23,6 +23,8 @@ __all__ = [
     "ADJUSTMENTS",
     "ALTERNATIVES",
     "AREA_METHODS",
+    "CI_METHODS",
+    "INDEX_WEIGHTS",
     "ISLANDS",
     "LANGUAGES",
     "LAYOUTS",
@@ -147,6 +149,22 @@ SCALINGS = Option(
     {"esda": "(n - 1) z_i lag(z)_i / sum(z²), as esda", "spdep": "z_i lag(z)_i / m2, as spdep"},
 )
 
+CI_METHODS = Option(
+    "bootstrap interval method",
+    {
+        "percentile": "quantiles of the bootstrap replicates (Efron & Tibshirani 1993, ch. 13)",
+        "bca": "bias-corrected and accelerated quantiles (Efron & Tibshirani 1993, ch. 14)",
+    },
+)
+INDEX_WEIGHTS = Option(
+    "inequality weighting",
+    {
+        "equal": "every unit counts once (unweighted)",
+        "area": "units weighted by land area (km²); or give a column of the values "
+        "(e.g. population), summed over a region's units",
+    },
+)
+
 #: Every option by the name the study file and the docs use.
 OPTIONS = {
     "weights": WEIGHTS,
@@ -160,4 +178,6 @@ OPTIONS = {
     "alternative": ALTERNATIVES,
     "area_method": AREA_METHODS,
     "scaling": SCALINGS,
+    "ci": CI_METHODS,
+    "index_weights": INDEX_WEIGHTS,
 }

@@ -91,7 +91,15 @@ def urban_entropy(urban):
 def test_urban_files(urban, urban_dir):
     expected = [
         f"{name}.csv"
-        for name in ("members", "agglomerations", "entropy", "inequality", "growth", "top_shares")
+        for name in (
+            "members",
+            "agglomerations",
+            "entropy",
+            "inequality",
+            "growth",
+            "top_shares",
+            "region_decomposition",
+        )
     ]
     expected += ["agglomerations.geojson", "map_entropy_2020.png", "map_entropy_2020.svg"]
     check_files(urban, urban_dir, expected)
@@ -164,6 +172,59 @@ def test_urban_inequality_matches_pysal(urban, urban_entropy):
         # Theil L is the log of Atkinson's index with epsilon = 1: L = -ln(1 - A).
         assert abs(table.loc[year, "theil_l"] + math.log1p(-Atkinson(beta, 1).A)) <= 1e-10
         assert abs(table.loc[year, "theil_l"] - np.mean(np.log(beta.mean() / beta))) <= 1e-10
+
+
+def test_urban_economic_regions(urban):
+    table = urban["agglomerations"].set_index("agglomeration")
+    # Wholly inside one region (by the NBS division of their provinces):
+    assert table.loc["Beijing-Tianjin-Hebei", "economic_region"] == "East"
+    assert table.loc["Pearl River Delta", "economic_region"] == "East"
+    assert table.loc["Harbin-Changchun", "economic_region"] == "Northeast"
+    assert table.loc["Chengdu-Chongqing", "economic_region"] == "West"
+    assert table.loc["Middle reaches of the Yangtze", "economic_region"] == "Central"
+    assert table.loc["Harbin-Changchun", "region_area_share"] == 1.0
+    # The Yangtze River Delta reaches into Anhui (Central), but most of it is East.
+    assert 0.5 < table.loc["Yangtze River Delta", "region_area_share"] < 1.0
+    assert table["economic_region"].nunique() == 4
+
+
+def test_urban_region_decomposition_matches_pysal(urban, urban_entropy):
+    dec = urban["region_decomposition"]
+    regions = urban["agglomerations"].set_index("agglomeration")["economic_region"]
+    groups = regions.loc[urban_entropy.index].to_numpy()
+    assert set(dec["period"]) == {"2011", "2020", "2011-2020"}
+    levels = {}
+    for year in (2011, 2020):
+        beta = urban_entropy[("beta", year)].to_numpy()
+        ref = TheilD(beta, groups)
+        rows = dec[(dec["period"] == str(year)) & (dec["index"] == "theil_T")].set_index("part")
+        assert abs(rows.loc["total", "estimate"] - float(ref.T)) <= 1e-10
+        assert abs(rows.loc["within", "estimate"] - float(ref.wg[0])) <= 1e-10
+        assert abs(rows.loc["between", "estimate"] - float(ref.bg[0])) <= 1e-10
+        # Theil L: total = mean log deviation, written out.
+        rows_l = dec[(dec["period"] == str(year)) & (dec["index"] == "theil_L")].set_index("part")
+        mld = np.mean(np.log(beta.mean() / beta))
+        assert abs(rows_l.loc["total", "estimate"] - mld) <= 1e-10
+        levels[year] = (rows, rows_l)
+    for (index, period), part in dec.groupby(["index", "period"]):
+        part = part.set_index("part")
+        assert part.loc["within", "estimate"] + part.loc["between", "estimate"] == pytest.approx(
+            part.loc["total", "estimate"], rel=1e-12
+        )
+        assert (part["lo"] <= part["hi"]).all()
+        assert (part["replicates"] == 999).all()
+        if period == "2011-2020":
+            assert part["p_value"].between(1 / 1000, 1).all()
+            before, after = (levels[y][0 if index == "theil_T" else 1] for y in (2011, 2020))
+            np.testing.assert_allclose(
+                part["estimate"],
+                (after["estimate"] - before["estimate"]).loc[part.index],
+                rtol=0,
+                atol=1e-15,
+            )
+        else:
+            assert part["p_value"].isna().all()
+            assert part.loc["total", "share"] == 1.0
 
 
 def test_urban_growth_and_top_shares(urban):

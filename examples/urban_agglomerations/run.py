@@ -5,8 +5,11 @@ by whole prefecture), its land area is measured on the bundled boundaries, and
 its published loan balance (``loans.csv``) gives its financial entropy
 ``beta_k = (L_k/S_k)/(L/S)``, totals taken over the 11 agglomerations. Then:
 Gini and Theil (T and L) of the entropies across the agglomerations, growth
-multiples 2020/2011, the shares of the top three and top five, and a national
-map of the 2020 entropy.
+multiples 2020/2011, the shares of the top three and top five, a national
+map of the 2020 entropy, and the Theil indices of the entropies decomposed into
+the parts within and between China's four economic regions (East, Central,
+West, Northeast; the bundled ``china-economic-regions`` grouping), with
+bootstrap intervals and a paired bootstrap of their change 2011 -> 2020.
 
 Usage::
 
@@ -38,6 +41,9 @@ LOANS = "loans_100m_yuan"
 # The layer's area_km2 was measured on the full-resolution boundaries; the bundled
 # outlines are simplified, so the area of a dissolved outline may differ slightly.
 AREA_RTOL = 1e-3
+# Bootstrap replicates and seed of the regional decomposition.
+REPLICATES = 999
+SEED = 2011
 
 
 def read_inputs(layer):
@@ -117,6 +123,85 @@ def inequality(entropies):
             }
         )
     return pd.DataFrame(rows)
+
+
+def economic_regions(members):
+    """The economic region of every agglomeration: where most of its land area lies.
+
+    Agglomerations can reach across regions (the Central Plains into Hebei and
+    Shandong, the Beibu Gulf into Guangdong and Hainan); each is assigned to
+    the region holding the largest part of its members' area.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by agglomeration: ``economic_region`` and ``region_area_share``
+        (the share of the agglomeration's area in that region).
+    """
+    grouping = geoagglom.load_grouping("china-economic-regions")["region"]
+    unknown = set(members["adcode"]) - set(grouping.index)
+    if unknown:
+        raise ValueError(f"Members outside the four economic regions: {sorted(unknown)}.")
+    area = members.assign(region=members["adcode"].map(grouping))
+    by_region = area.groupby(["agglomeration", "region"])["area_km2"].sum().unstack(fill_value=0)
+    share = by_region.div(by_region.sum(axis=1), axis=0)
+    return pd.DataFrame(
+        {"economic_region": share.idxmax(axis=1), "region_area_share": share.max(axis=1)}
+    )
+
+
+def region_decomposition(entropies, regions_of, replicates=REPLICATES, seed=SEED):
+    """Theil T and L of the entropies, within and between economic regions, with intervals.
+
+    Per year, each index is decomposed by region (``within`` + ``between`` =
+    ``total``), with 95 % percentile intervals from a bootstrap that resamples
+    agglomerations within their region (seeded per index and year through
+    ``geoagglom.seeding.stream``); then the change from the first to the last
+    year with a paired bootstrap interval and p-value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period`` (a year, or ``first-last`` for the change), ``index``,
+        ``part``, ``estimate``, ``share`` (of the total; levels only), ``se``,
+        ``lo``, ``hi``, ``p_value`` (the change only), ``replicates``.
+    """
+    from geoagglom.seeding import stream
+
+    wide = entropies.pivot(index="agglomeration", columns="year", values="beta")
+    groups = regions_of.loc[wide.index, "economic_region"].to_numpy()
+    first, last = wide.columns.min(), wide.columns.max()
+    frames = []
+    for kind in ("T", "L"):
+        name = f"theil_{kind}"
+        for year in wide.columns:
+            b = geoagglom.bootstrap(
+                geoagglom.theil,
+                wide[year].to_numpy(),
+                groups=groups,
+                kind=kind,
+                replicates=replicates,
+                seed=stream(seed, f"bootstrap_{name}", int(year)),
+            )
+            frame = b.to_frame()
+            frame["share"] = frame["estimate"] / b.statistic
+            frame["period"] = str(year)
+            frames.append(frame)
+        c = geoagglom.bootstrap_change(
+            geoagglom.theil,
+            wide[first].to_numpy(),
+            wide[last].to_numpy(),
+            groups=groups,
+            kind=kind,
+            replicates=replicates,
+            seed=stream(seed, f"bootstrap_change_{name}", int(last)),
+        )
+        frame = c.to_frame().rename(columns={"change": "estimate"})
+        frame["period"] = f"{first}-{last}"
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    cols = ["period", "index", "part", "estimate", "share", "se", "lo", "hi", "p_value"]
+    return out[[*cols, "replicates"]]
 
 
 def growth(loans):
@@ -205,20 +290,24 @@ def run(out_dir=DEFAULT_OUT):
     -------
     dict
         The tables (``members``, ``agglomerations``, ``entropy``,
-        ``inequality``, ``growth``, ``top_shares``) as DataFrames, the
+        ``inequality``, ``growth``, ``top_shares``, ``region_decomposition``)
+        as DataFrames, the
         dissolved ``regions`` (GeoDataFrame) and ``files`` (paths written).
     """
     layer = geoagglom.load_layer("china-prefectures")
     members, loans = read_inputs(layer)
     regions = agglomerations(layer, members)
     entropies = entropy(loans, regions)
+    regions_of = economic_regions(members)
+    table = regions.drop(columns="geometry").join(regions_of)
     results = {
         "members": members,
-        "agglomerations": regions.drop(columns="geometry").reset_index(),
+        "agglomerations": table.reset_index(),
         "entropy": entropies,
         "inequality": inequality(entropies),
         "growth": growth(loans),
         "top_shares": top_shares(loans),
+        "region_decomposition": region_decomposition(entropies, regions_of),
     }
     last = entropies["year"].max()
     beta = entropies[entropies["year"] == last].set_index("agglomeration")["beta"]
@@ -251,4 +340,5 @@ if __name__ == "__main__":
         print(out["entropy"].round(4).to_string(index=False))
         print(out["inequality"].round(4).to_string(index=False))
         print(out["top_shares"].round(4).to_string(index=False))
+        print(out["region_decomposition"].round(4).to_string(index=False))
     print(f"Wrote {len(out['files'])} files to {Path(out['files'][0]).parent}")

@@ -6,25 +6,39 @@ from geoagglom.measures.concentration import (
     financial_entropy,
     location_quotient,
 )
+from geoagglom.measures.entropy_family import (
+    AtkinsonIndex,
+    GEIndex,
+    atkinson,
+    coefficient_of_variation,
+    generalized_entropy,
+)
 from geoagglom.measures.inequality import GiniIndex, TheilIndex, gini, theil
 from geoagglom.measures.panel import (
     by_year,
     region_entropy,
+    table_change,
     table_decomposition,
     table_regions,
     unit_entropy,
 )
 
 __all__ = [
+    "AtkinsonIndex",
     "FinancialEntropy",
+    "GEIndex",
     "GiniIndex",
     "LocationQuotient",
     "TheilIndex",
+    "atkinson",
     "by_year",
+    "coefficient_of_variation",
     "financial_entropy",
+    "generalized_entropy",
     "gini",
     "location_quotient",
     "region_entropy",
+    "table_change",
     "table_decomposition",
     "table_regions",
     "theil",

@@ -64,38 +64,38 @@ def _phi(d, r):
 
     Near r = 1 the series in ``d`` (formed from deviations, so exact to the
     last digit) avoids cancellation; elsewhere ``r`` itself is used, so that a
-    value far below the mean keeps its digits in the logarithm.
+    value far below the mean keeps its digits in the logarithm. (The closed
+    form is evaluated everywhere and then replaced where the series applies,
+    which avoids indexing the bulk of the values.)
     """
-    d, r = np.atleast_1d(np.asarray(d, dtype=float)), np.atleast_1d(np.asarray(r, dtype=float))
-    out = np.empty_like(d)
-    small = np.abs(d) < _SERIES_CUTOFF
-    big = ~small
-    rb = r[big]
+    d, r = np.broadcast_arrays(np.atleast_1d(np.asarray(d, float)), np.asarray(r, float))
     with np.errstate(divide="ignore", invalid="ignore"):
-        rlnr = rb * np.log(rb)  # NaN at r = 0 (0 · −inf), replaced by the limit below
-    out[big] = np.where(rb <= 0.0, 1.0, rlnr - rb + 1.0)
-    # (1+d)ln(1+d) − d = Σ_{k>=2} (−1)^k d^k / (k(k−1)); Horner in d from k = 2.
-    ds = d[small]
-    acc = np.zeros_like(ds)
-    for k in range(_SERIES_TERMS + 1, 1, -1):
-        acc = acc * ds + (-1.0) ** k / (k * (k - 1))
-    out[small] = acc * ds * ds
+        out = r * np.log(r) - r + 1.0  # NaN at r = 0 (0 · −inf), replaced by the limit
+    out = np.where(r <= 0.0, 1.0, out)
+    small = np.flatnonzero(np.abs(d) < _SERIES_CUTOFF)
+    if len(small):
+        # (1+d)ln(1+d) − d = Σ_{k>=2} (−1)^k d^k / (k(k−1)); Horner in d from k = 2.
+        ds = d.flat[small]
+        acc = np.zeros_like(ds)
+        for k in range(_SERIES_TERMS + 1, 1, -1):
+            acc = acc * ds + (-1.0) ** k / (k * (k - 1))
+        out.flat[small] = acc * ds * ds
     return out
 
 
 def _psi(d, r):
     """ψ(r) = r − 1 − ln r for r > 0, given both d = r − 1 and r (see :func:`_phi`)."""
-    d, r = np.atleast_1d(np.asarray(d, dtype=float)), np.atleast_1d(np.asarray(r, dtype=float))
-    out = np.empty_like(d)
-    small = np.abs(d) < _SERIES_CUTOFF
-    big = ~small
-    out[big] = r[big] - 1.0 - np.log(r[big])
-    # d − ln(1+d) = Σ_{k>=2} (−1)^k d^k / k.
-    ds = d[small]
-    acc = np.zeros_like(ds)
-    for k in range(_SERIES_TERMS + 1, 1, -1):
-        acc = acc * ds + (-1.0) ** k / k
-    out[small] = acc * ds * ds
+    d, r = np.broadcast_arrays(np.atleast_1d(np.asarray(d, float)), np.asarray(r, float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = r - 1.0 - np.log(r)
+    small = np.flatnonzero(np.abs(d) < _SERIES_CUTOFF)
+    if len(small):
+        # d − ln(1+d) = Σ_{k>=2} (−1)^k d^k / k.
+        ds = d.flat[small]
+        acc = np.zeros_like(ds)
+        for k in range(_SERIES_TERMS + 1, 1, -1):
+            acc = acc * ds + (-1.0) ** k / k
+        out.flat[small] = acc * ds * ds
     return out
 
 

@@ -11,6 +11,10 @@ columns. :func:`by_year` runs any measure per year and stacks the tidy frames;
 * Table II: per year, the UNITS' entropies decomposed by region: within,
   within share, between, between share, total.
 
+Both take ``bootstrap=<replicates>`` for interval columns and ``weights``
+(equal, area or a values column such as population); :func:`table_change`
+bootstraps the change of Table II's parts between two years in pairs.
+
 A grouping is static (a Series/dict unit → region, or a frame indexed by unit)
 or per year (a frame with unit, year and region columns); a per-year grouping
 must cover exactly the years of the values.
@@ -24,13 +28,17 @@ from geoagglom import validation
 from geoagglom.data.area import land_area
 from geoagglom.data.regions import check_coverage, dissolve_regions, normalize_grouping
 from geoagglom.errors import InputError, format_ids
+from geoagglom.measures.bootstrap import bootstrap as _bootstrap
 from geoagglom.measures.concentration import financial_entropy
+from geoagglom.measures.entropy_family import generalized_entropy
 from geoagglom.measures.inequality import gini, theil
+from geoagglom.options import CI_METHODS, INDEX_WEIGHTS
 from geoagglom.seeding import check_seed, stream
 
 __all__ = [
     "by_year",
     "region_entropy",
+    "table_change",
     "table_decomposition",
     "table_regions",
     "unit_entropy",
@@ -338,6 +346,57 @@ def region_entropy(
     return _stack(frames, year)
 
 
+def _weight_choice(weights, measure):
+    """The weighting of one measure: None (equal), "area" or a column name of the values."""
+    if isinstance(weights, dict):
+        unknown = set(weights) - {"gini", "theil", "ge"}
+        if unknown:
+            raise InputError(
+                f"weights names unknown measures {format_ids(sorted(unknown))}; use the keys "
+                "'gini', 'theil' and 'ge'."
+            )
+        weights = weights.get(measure)
+    if weights is None or weights == "equal":
+        return None
+    if not isinstance(weights, str):
+        raise InputError(
+            f"weights = {weights!r}: give 'equal', 'area', a column of the values (e.g. "
+            "'population') or a dict of those per measure ('gini', 'theil', 'ge')."
+        )
+    return weights
+
+
+def _check_weight_columns(values, weights):
+    for measure in ("gini", "theil", "ge"):
+        choice = _weight_choice(weights, measure)
+        if choice is not None and choice not in INDEX_WEIGHTS.values:
+            validation.column(values, choice, f"{measure} weight")
+
+
+def _check_bootstrap(replicates, seed, ci):
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 0:
+        raise InputError(
+            f"bootstrap = {replicates!r}: give the number of replicates (0 for none, e.g. 999)."
+        )
+    check_seed(seed)
+    CI_METHODS.check(ci, "ci")
+
+
+def _alphas(alpha):
+    if alpha is None:
+        return []
+    return [float(a) for a in (alpha if isinstance(alpha, list | tuple) else [alpha])]
+
+
+def _with_interval(row, name, fn, index, y, w, g, replicates, seed, yr, ci, level, **opts):
+    """The index ``name`` of one year into ``row``, plus ``<name>_lo/_hi`` with a bootstrap."""
+    row[name] = fn(y, weights=w, **opts).statistic
+    if replicates:
+        rng = stream(seed, f"bootstrap_{name}", yr)
+        b = _bootstrap(index, y, w, g, replicates=replicates, seed=rng, ci=ci, level=level, **opts)
+        row[f"{name}_lo"], row[f"{name}_hi"] = b.ci_low, b.ci_high
+
+
 def table_regions(
     units,
     values,
@@ -352,12 +411,18 @@ def table_regions(
     correction=False,
     check_area=True,
     entropy=None,
+    weights=None,
+    alpha=None,
+    bootstrap=0,
+    seed=None,
+    ci="percentile",
+    level=0.95,
 ):
     """The study's Table I: per year, Gini and Theil of the regions' entropies.
 
     The regions' entropies come from :func:`region_entropy` (their own summed
     quantities and dissolved areas); the Gini and Theil indices are unweighted
-    across regions.
+    across regions unless ``weights`` says otherwise.
 
     Parameters
     ----------
@@ -367,6 +432,21 @@ def table_regions(
         Which Theil index.
     correction : bool, default False
         Small-sample correction of the Gini.
+    weights : str or dict, optional
+        How regions are weighted: ``"equal"`` (default), ``"area"`` (dissolved
+        land area) or a column of ``values`` (e.g. ``"population"``), summed
+        over each region's units; or a dict giving one of those per measure
+        (keys ``"gini"``, ``"theil"``, ``"ge"``).
+    alpha : float or list of float, optional
+        Add a ``ge_<alpha>`` column (generalised entropy) per value.
+    bootstrap : int, default 0
+        Bootstrap replicates (0: none). With replicates, every index gets
+        ``<index>_lo`` and ``<index>_hi`` interval columns (regions resampled).
+    seed : None, int or numpy.random.Generator
+        With an int, each index and year draws from its own stream
+        ``geoagglom.seeding.stream(seed, "bootstrap_<index>", year)``.
+    ci : {"percentile", "bca"}, default "percentile"
+    level : float, default 0.95
     entropy : pandas.DataFrame, optional
         The regions' entropies already computed by :func:`region_entropy` (then
         ``units``, ``values``, ``grouping`` and ``quantity`` are not read again).
@@ -374,8 +454,12 @@ def table_regions(
     Returns
     -------
     pandas.DataFrame
-        ``year, n_regions, gini, theil_T`` (or ``theil_L``), one row per year.
+        ``year, n_regions, gini, theil_T`` (or ``theil_L``), then ``ge_<alpha>``
+        columns, one row per year; with ``bootstrap`` each index is followed by
+        its ``_lo`` and ``_hi`` columns.
     """
+    _check_bootstrap(bootstrap, seed, ci)
+    _check_weight_columns(values, weights)
     if entropy is None:
         entropy = region_entropy(
             units,
@@ -388,15 +472,74 @@ def table_regions(
             area_col=area_col,
             check_area=check_area,
         )
+    columns = {}
+    for measure in ("gini", "theil", "ge"):
+        choice = _weight_choice(weights, measure)
+        if choice is not None and choice not in columns and choice != "area":
+            columns[choice] = _region_sums(values, grouping, choice, units, unit, year, region_col)
     rows = []
     for yr, part in entropy.groupby(year, sort=True):
+        beta = part["beta"].to_numpy()
+        regions = part[region_col].to_numpy()
+
+        def w_of(measure, yr=yr, part=part, regions=regions):
+            choice = _weight_choice(weights, measure)
+            if choice is None:
+                return None
+            if choice == "area":
+                return part["area_km2"].to_numpy()
+            return columns[choice][yr].reindex(regions).to_numpy()
+
+        row = {year: yr, "n_regions": len(part)}
+        common = {"replicates": bootstrap, "seed": seed, "yr": yr, "ci": ci, "level": level}
         with _year_context(yr):
-            g = gini(part["beta"].to_numpy(), correction=correction)
-            t = theil(part["beta"].to_numpy(), kind=kind)
-        rows.append(
-            {year: yr, "n_regions": len(part), "gini": g.statistic, f"theil_{kind}": t.statistic}
-        )
+            _with_interval(
+                row,
+                "gini",
+                gini,
+                gini,
+                beta,
+                w_of("gini"),
+                None,
+                correction=correction,
+                **common,
+            )
+            _with_interval(
+                row,
+                f"theil_{kind}",
+                theil,
+                theil,
+                beta,
+                w_of("theil"),
+                None,
+                kind=kind,
+                **common,
+            )
+            for a in _alphas(alpha):
+                _with_interval(
+                    row,
+                    f"ge_{a:g}",
+                    generalized_entropy,
+                    generalized_entropy,
+                    beta,
+                    w_of("ge"),
+                    None,
+                    alpha=a,
+                    **common,
+                )
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _region_sums(values, grouping, col, units, unit, year, region_col):
+    """Year → Series region → sum of ``col`` over the region's units."""
+    years = sorted(pd.unique(values[year]))
+    groupings = _groupings(grouping, years, unit, year, region_col)
+    out = {}
+    for yr in years:
+        rows = _year_rows(values, yr, unit, year, units)
+        out[yr] = rows[col].groupby(groupings[yr].reindex(units.index).to_numpy()).sum()
+    return out
 
 
 def table_decomposition(
@@ -414,6 +557,11 @@ def table_decomposition(
     permutations=0,
     seed=None,
     entropy=None,
+    weights=None,
+    alpha=2.0,
+    bootstrap=0,
+    ci="percentile",
+    level=0.95,
 ):
     """The study's Table II: per year, the units' entropies decomposed by region.
 
@@ -421,30 +569,49 @@ def table_decomposition(
     ----------
     units, values, grouping, quantity, unit, year, region_col, area_col
         As in :func:`region_entropy`.
-    measure : {"theil", "gini"}, default "theil"
+    measure : {"theil", "gini", "ge"}, default "theil"
         ``"theil"``: within, within share, between, between share, total
         (Theil ``kind``); ``"gini"``: Dagum's within, net between and
-        transvariation parts with their shares.
+        transvariation parts with their shares; ``"ge"``: GE(``alpha``)'s
+        within and between parts.
     kind : {"T", "L"}, default "T"
     permutations : int, default 0
         Theil only: permutation inference on the between part (adds ``p_sim``).
     seed : int or numpy.random.Generator, optional
-        An int gives each year its own stream (``geoagglom.seeding.stream(seed,
-        "theil_<kind>", year)``), so a year's p-value does not depend on the
-        other years; a Generator drives all years in order.
+        An int gives each year its own streams, ``geoagglom.seeding.stream(seed,
+        "theil_<kind>", year)`` for the permutations and ``stream(seed,
+        "bootstrap_<index>", year)`` for the bootstrap, so a year's numbers do not
+        depend on the other years; a Generator drives all years in order.
     entropy : pandas.DataFrame, optional
         The units' entropies already computed by :func:`unit_entropy` (then
         ``values`` and ``quantity`` are not read again).
+    weights : str, optional
+        Unit weights: ``"equal"`` (default), ``"area"`` (land area) or a column
+        of ``values`` (e.g. ``"population"``).
+    alpha : float, default 2.0
+        GE's parameter (``measure="ge"``).
+    bootstrap : int, default 0
+        Bootstrap replicates (0: none), resampling units within regions; adds
+        ``<part>_lo`` and ``<part>_hi`` for the total and every part.
+    ci : {"percentile", "bca"}, default "percentile"
+    level : float, default 0.95
 
     Returns
     -------
     pandas.DataFrame
         One row per year.
     """
-    if measure not in ("theil", "gini"):
-        raise InputError(f"Unknown measure {measure!r}; use 'theil' or 'gini'.")
+    if measure not in ("theil", "gini", "ge"):
+        raise InputError(f"Unknown measure {measure!r}; use 'theil', 'gini' or 'ge'.")
+    _check_bootstrap(bootstrap, seed, ci)
+    if isinstance(weights, dict):
+        raise InputError("table_decomposition takes one weighting (a str), not a dict.")
+    _check_weight_columns(values, weights)
+    choice = _weight_choice(weights, measure)
     if entropy is None:
         entropy = unit_entropy(units, values, quantity, unit=unit, year=year, area_col=area_col)
+    if choice == "area":
+        areas = _unit_areas(units, area_col)
     years = sorted(pd.unique(entropy[year]))
     groupings = _groupings(grouping, years, unit, year, region_col)
     check_seed(seed)
@@ -455,21 +622,168 @@ def table_decomposition(
         with _year_context(yr):
             check_coverage(part.index, groups)
             labels = groups.reindex(part.index).to_numpy()
+            if choice is None:
+                w = None
+            elif choice == "area":
+                w = areas.reindex(part.index).to_numpy()
+            else:
+                w = _year_rows(values, yr, unit, year, units)[choice].reindex(part.index)
+                w = w.to_numpy(dtype=float)
             if measure == "theil":
                 result = theil(
                     part["beta"],
                     kind=kind,
+                    weights=w,
                     groups=labels,
                     permutations=permutations,
                     seed=stream(seed, f"theil_{kind}", yr) if permutations else None,
                 )
+                index, opts = theil, {"kind": kind}
+            elif measure == "ge":
+                result = generalized_entropy(part["beta"], alpha, weights=w, groups=labels)
+                index, opts = generalized_entropy, {"alpha": alpha}
             else:
-                result = gini(part["beta"], groups=labels)
-        frames[yr] = result.to_frame().drop(columns=["index", "weighted"])
+                result = gini(part["beta"], weights=w, groups=labels)
+                index, opts = gini, {}
+            frame = result.to_frame().drop(columns=["index", "weighted"])
+            if bootstrap:
+                name = result.to_frame()["index"].iloc[0]
+                b = _bootstrap(
+                    index,
+                    part["beta"].to_numpy(),
+                    w,
+                    labels,
+                    replicates=bootstrap,
+                    seed=stream(seed, f"bootstrap_{name}", yr),
+                    ci=ci,
+                    level=level,
+                    **opts,
+                )
+                for p in b.parts:
+                    frame[f"{p}_lo"], frame[f"{p}_hi"] = b.lo[p], b.hi[p]
+        frames[yr] = frame
     out = _stack(frames, year)
-    if measure == "theil":
-        first = [year, "total", "within", "within_share", "between", "between_share"]
-    else:
+    if measure == "gini":
         first = [year, "total", "within", "within_share", "net_between", "net_between_share"]
         first += ["transvariation", "transvariation_share"]
+    else:
+        first = [year, "total", "within", "within_share", "between", "between_share"]
     return out[first + [c for c in out.columns if c not in first]]
+
+
+def table_change(
+    units,
+    values,
+    grouping,
+    quantity,
+    start,
+    end,
+    *,
+    unit="unit",
+    year="year",
+    region_col="region",
+    area_col="area_km2",
+    measure="theil",
+    kind="T",
+    alpha=2.0,
+    weights=None,
+    bootstrap=999,
+    seed=None,
+    ci="percentile",
+    level=0.95,
+):
+    """Change of the units' inequality and of its parts between two years, with intervals.
+
+    The units' entropies of ``start`` and ``end`` (as in Table II) are
+    decomposed by region and the change of every part is bootstrapped in pairs
+    (:func:`~geoagglom.bootstrap_change`): each replicate draws the same units,
+    within their region, in both years.
+
+    Parameters
+    ----------
+    units, values, grouping, quantity, unit, year, region_col, area_col
+        As in :func:`table_decomposition`; the grouping must be the same in the
+        two years (a unit cannot change region within the comparison).
+    start, end : year labels
+    measure : {"theil", "gini", "ge"}, default "theil"
+    kind : {"T", "L"}, default "T"
+    alpha : float, default 2.0
+        GE's parameter (``measure="ge"``).
+    weights : str, optional
+        ``"equal"`` (default), ``"area"`` or a column of ``values``; the weights
+        of each year are used in that year.
+    bootstrap : int, default 999
+        Replicates (at least 2).
+    seed : None, int or numpy.random.Generator
+        An int gives the stream ``stream(seed, "bootstrap_change_<index>", end)``.
+    ci : {"percentile", "bca"}, default "percentile"
+    level : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per part (``total`` and the decomposition's parts): ``start``,
+        ``end`` (the values), ``change``, ``se``, ``lo``, ``hi``, ``p_value``,
+        plus ``index``, ``from_year``, ``to_year``.
+    """
+    from geoagglom.measures.bootstrap import bootstrap_change
+
+    if measure not in ("theil", "gini", "ge"):
+        raise InputError(f"Unknown measure {measure!r}; use 'theil', 'gini' or 'ge'.")
+    _check_bootstrap(bootstrap, seed, ci)
+    if bootstrap < 2:
+        raise InputError(f"bootstrap = {bootstrap}: the change needs at least 2 replicates.")
+    _check_weight_columns(values, weights)
+    choice = _weight_choice(weights, measure)
+    entropy = unit_entropy(units, values, quantity, unit=unit, year=year, area_col=area_col)
+    years = sorted(pd.unique(entropy[year]))
+    lacking = [yr for yr in (start, end) if yr not in years]
+    if lacking:
+        raise InputError(
+            f"The values have no year {format_ids(lacking)}; their years are {format_ids(years)}."
+        )
+    groupings = _groupings(grouping, years, unit, year, region_col)
+    labels, betas, ws = {}, {}, {}
+    for yr in (start, end):
+        part = entropy[entropy[year] == yr].set_index(unit).reindex(units.index)
+        with _year_context(yr):
+            check_coverage(part.index, groupings[yr])
+        labels[yr] = groupings[yr].reindex(part.index).to_numpy()
+        betas[yr] = part["beta"].to_numpy()
+        if choice is None:
+            ws[yr] = None
+        elif choice == "area":
+            ws[yr] = _unit_areas(units, area_col).reindex(part.index).to_numpy()
+        else:
+            rows = _year_rows(values, yr, unit, year, units)
+            ws[yr] = rows[choice].reindex(part.index).to_numpy(dtype=float)
+    moved = labels[start] != labels[end]
+    if moved.any():
+        raise InputError(
+            f"Units {format_ids(units.index[moved])} are in different regions in {start} and "
+            f"{end}; the paired change needs one grouping for both years."
+        )
+    index, opts = {
+        "theil": (theil, {"kind": kind}),
+        "gini": (gini, {}),
+        "ge": (generalized_entropy, {"alpha": alpha}),
+    }[measure]
+    name = {"theil": f"theil_{kind}", "gini": "gini", "ge": f"ge_{float(alpha):g}"}[measure]
+    result = bootstrap_change(
+        index,
+        betas[start],
+        betas[end],
+        ws[start],
+        labels[start],
+        weights_end=ws[end],
+        ids=units.index,
+        replicates=bootstrap,
+        seed=stream(seed, f"bootstrap_change_{name}", end),
+        ci=ci,
+        level=level,
+        **opts,
+    )
+    frame = result.to_frame()
+    frame.insert(1, "from_year", start)
+    frame.insert(2, "to_year", end)
+    return frame

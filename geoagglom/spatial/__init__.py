@@ -7,6 +7,8 @@
 ``permutation``, ``significance``
     The one permutation engine and the one module of p-values and
     multiple-testing adjustments that every statistic uses.
+``spatial_gini``
+    The Gini split into neighbour and non-neighbour pairs (Rey & Smith 2013).
 ``panel``
     The same statistics year by year over a long panel.
 
@@ -26,6 +28,7 @@ from geoagglom.spatial.local_stats import (
     local_moran_bv,
 )
 from geoagglom.spatial.panel import lisa_by_year, lisa_transitions, moran_trend
+from geoagglom.spatial.spatial_gini import SpatialGini, spatial_gini
 from geoagglom.spatial.weights import spatial_weights
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "LocalMoranBV",
     "Moran",
     "MoranBV",
+    "SpatialGini",
     "SpatialWeightsWarning",
     "geary",
     "lisa_by_year",
@@ -45,5 +49,6 @@ __all__ = [
     "moran",
     "moran_bv",
     "moran_trend",
+    "spatial_gini",
     "spatial_weights",
 ]

@@ -121,6 +121,35 @@ def test_grouping_two_circles_four_areas(shandong_old):
     assert (grouping["name_zh"] == shandong_old.loc[grouping.index, "name_zh"]).all()
 
 
+def test_grouping_china_economic_regions(china):
+    grouping = geoagglom.load_grouping("china-economic-regions")
+    assert grouping.attrs["layer"] == "china-prefectures"
+    assert "left out" in grouping.attrs["note"]
+    # Every mainland unit once; Hong Kong, Macao and Taiwan left out.
+    assert set(china.index) - set(grouping.index) == {710000, 810000, 820000}
+    assert set(grouping.index) <= set(china.index)
+    assert grouping.index.is_unique
+    # The NBS division, by province (written out independently of the build script).
+    provinces = {
+        "East": {"Beijing", "Tianjin", "Hebei", "Shanghai", "Jiangsu", "Zhejiang", "Fujian",
+                 "Shandong", "Guangdong", "Hainan"},
+        "Central": {"Shanxi", "Anhui", "Jiangxi", "Henan", "Hubei", "Hunan"},
+        "West": {"Inner Mongolia", "Guangxi", "Chongqing", "Sichuan", "Guizhou", "Yunnan",
+                 "Tibet", "Shaanxi", "Gansu", "Qinghai", "Ningxia", "Xinjiang"},
+        "Northeast": {"Liaoning", "Jilin", "Heilongjiang"},
+    }  # fmt: skip
+    got = grouping.groupby("region")["province_en"].agg(set).to_dict()
+    assert got == provinces
+    # Each unit is in its own province's region, as in the layer.
+    layer_province = china.loc[grouping.index, "province_en"]
+    assert (grouping["province_en"] == layer_province).all()
+    assert dict(zip(grouping["region"], grouping["region_zh"], strict=False)) == {
+        "East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北",
+    }  # fmt: skip
+    assert grouping.loc[370100, "region"] == "East"  # Jinan
+    assert grouping.loc[230100, "region"] == "Northeast"  # Harbin
+
+
 def test_bundled_folder_is_small():
     files = [p for p in bundled_dir().rglob("*") if p.is_file()]
     assert sum(p.stat().st_size for p in files) < 12 * 1024 * 1024
@@ -133,6 +162,7 @@ def test_list_layers():
         "shandong",
         "shandong-2004-2016",
         "shandong-two-circles-four-areas",
+        "china-economic-regions",
     }
     assert isinstance(table, pd.DataFrame)
 

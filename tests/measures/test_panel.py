@@ -268,3 +268,167 @@ def test_error_missing_year(values):
 def test_error_unknown_measure(layer, values):
     with pytest.raises(InputError, match="Unknown measure 'atkinson'"):
         table_decomposition(layer, values, layer["HANSON98"], "gdp", measure="atkinson")
+
+
+# --------------------------------------------------------------------------- intervals, weights
+
+
+def test_table_regions_intervals_and_weights(layer, values):
+    from geoagglom import bootstrap, generalized_entropy
+    from geoagglom.seeding import stream
+
+    grouping = layer["INEGI"].astype(int)
+    vals = values.assign(pop=values["gdp"] / 10 + 1.0)  # a stand-in population column
+    table = table_regions(
+        layer,
+        vals,
+        grouping,
+        "gdp",
+        weights={"gini": "area", "theil": "pop"},
+        alpha=[2, -1],
+        bootstrap=99,
+        seed=5,
+    )
+    assert list(table.columns) == [
+        "year", "n_regions", "gini", "gini_lo", "gini_hi", "theil_T", "theil_T_lo",
+        "theil_T_hi", "ge_2", "ge_2_lo", "ge_2_hi", "ge_-1", "ge_-1_lo", "ge_-1_hi",
+    ]  # fmt: skip
+    again = table_regions(
+        layer,
+        vals,
+        grouping,
+        "gdp",
+        weights={"gini": "area", "theil": "pop"},
+        alpha=[2, -1],
+        bootstrap=99,
+        seed=5,
+    )
+    pd.testing.assert_frame_equal(table, again)
+    ent = region_entropy(layer, vals, grouping, "gdp")
+    for yr, row in table.set_index("year").iterrows():
+        part = ent[ent["year"] == yr].set_index("region")
+        area = part["area_km2"].to_numpy()
+        yv = vals[vals["year"] == yr].set_index("unit")["pop"].reindex(layer.index)
+        pop = yv.groupby(grouping).sum().reindex(part.index).to_numpy()
+        beta = part["beta"].to_numpy()
+        assert row["gini"] == pytest.approx(gini(beta, weights=area).g, rel=1e-14)
+        assert row["theil_T"] == pytest.approx(theil(beta, weights=pop).T, rel=1e-14)
+        assert row["ge_2"] == pytest.approx(generalized_entropy(beta, 2).GE, rel=1e-14)
+        ref = bootstrap(theil, beta, pop, replicates=99, seed=stream(5, "bootstrap_theil_T", yr))
+        assert (row["theil_T_lo"], row["theil_T_hi"]) == (ref.ci_low, ref.ci_high)
+        assert row["gini_lo"] <= row["gini"] <= row["gini_hi"]
+
+
+def test_table_decomposition_intervals_and_weights(layer, values):
+    from geoagglom import bootstrap, generalized_entropy
+    from geoagglom.seeding import stream
+
+    grouping = layer["HANSON98"].astype(int)
+    for measure, parts in (
+        ("theil", ["total", "within", "between"]),
+        ("ge", ["total", "within", "between"]),
+        ("gini", ["total", "within", "net_between", "transvariation"]),
+    ):
+        table = table_decomposition(
+            layer, values, grouping, "gdp", measure=measure, weights="area", bootstrap=49, seed=1
+        )
+        for p in parts:
+            assert (table[f"{p}_lo"] <= table[p] + 1e-12).all()
+            assert (table[f"{p}_hi"] >= table[p] - 1e-12).all()
+    table = table_decomposition(
+        layer,
+        values,
+        grouping,
+        "gdp",
+        measure="ge",
+        alpha=-1,
+        weights="area",
+        bootstrap=49,
+        seed=1,
+        ci="bca",
+    )
+    area = layer["area_km2"].to_numpy()
+    for yr, row in table.set_index("year").iterrows():
+        beta = manual_unit_beta(layer, values, yr).to_numpy()
+        ref = generalized_entropy(beta, -1, weights=area, groups=grouping.to_numpy())
+        assert row["between"] == pytest.approx(ref.between, rel=1e-12)
+        b = bootstrap(
+            generalized_entropy,
+            beta,
+            area,
+            grouping.to_numpy(),
+            alpha=-1,
+            replicates=49,
+            seed=stream(1, "bootstrap_ge_-1", yr),
+            ci="bca",
+        )
+        assert row["between_lo"] == pytest.approx(b.lo["between"], rel=1e-13)
+        assert row["within_hi"] == pytest.approx(b.hi["within"], rel=1e-13)
+
+
+def test_error_weights_and_bootstrap_arguments(layer, values):
+    grouping = layer["HANSON98"].astype(int)
+    with pytest.raises(InputError, match="'population'"):
+        table_regions(layer, values, grouping, "gdp", weights="population")
+    with pytest.raises(InputError, match="unknown measures"):
+        table_regions(layer, values, grouping, "gdp", weights={"atkinson": "area"})
+    with pytest.raises(InputError, match="bootstrap = -1"):
+        table_regions(layer, values, grouping, "gdp", bootstrap=-1)
+    with pytest.raises(InputError, match="ci = 'x'"):
+        table_decomposition(layer, values, grouping, "gdp", bootstrap=9, ci="x")
+
+
+def test_table_change_pairs_the_years(layer, values):
+    from geoagglom import bootstrap_change, table_change
+    from geoagglom.seeding import stream
+
+    grouping = layer["HANSON98"].astype(int)
+    table = table_change(layer, values, grouping, "gdp", 1940, 2000, bootstrap=199, seed=8)
+    assert list(table["part"]) == ["total", "within", "between"]
+    assert (table["from_year"] == 1940).all() and (table["to_year"] == 2000).all()
+    b40 = manual_unit_beta(layer, values, 1940).to_numpy()
+    b00 = manual_unit_beta(layer, values, 2000).to_numpy()
+    ref40, ref00 = TheilD(b40, grouping.to_numpy()), TheilD(b00, grouping.to_numpy())
+    rows = table.set_index("part")
+    assert abs(rows.loc["between", "change"] - float(ref00.bg[0] - ref40.bg[0])) <= 1e-10
+    assert abs(rows.loc["total", "change"] - float(ref00.T - ref40.T)) <= 1e-10
+    ref = bootstrap_change(
+        theil,
+        b40,
+        b00,
+        groups=grouping.to_numpy(),
+        replicates=199,
+        seed=stream(8, "bootstrap_change_theil_T", 2000),
+    )
+    np.testing.assert_allclose(table["lo"], ref.lo.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(table["p_value"], ref.p_value.to_numpy(), rtol=0)
+    gini_change = table_change(
+        layer,
+        values,
+        grouping,
+        "gdp",
+        1940,
+        2000,
+        measure="gini",
+        weights="area",
+        bootstrap=49,
+        seed=8,
+    )
+    assert list(gini_change["part"]) == ["total", "within", "net_between", "transvariation"]
+
+
+def test_error_table_change(layer, values):
+    from geoagglom import table_change
+
+    grouping = layer["HANSON98"].astype(int)
+    with pytest.raises(InputError, match="no year 1945"):
+        table_change(layer, values, grouping, "gdp", 1945, 2000, bootstrap=9)
+    rows = []
+    for year in YEARS:
+        col = "HANSON98" if year < 1970 else "INEGI"
+        rows.append(
+            pd.DataFrame({"unit": layer.index, "year": year, "region": layer[col].astype(int)})
+        )
+    per_year = pd.concat(rows, ignore_index=True)
+    with pytest.raises(InputError, match="different regions in 1940 and 2000"):
+        table_change(layer, values, per_year, "gdp", 1940, 2000, bootstrap=9)
