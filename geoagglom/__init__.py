@@ -50,6 +50,8 @@ _PUBLIC = {
     "lisa_by_year": "geoagglom.spatial.panel",
     "lisa_transitions": "geoagglom.spatial.panel",
     "moran_trend": "geoagglom.spatial.panel",
+    "SpatialModel": "geoagglom.models.regression",
+    "spatial_model": "geoagglom.models.regression",
     "SpilloverCheck": "geoagglom.study.spillover",
     "spillover_check": "geoagglom.study.spillover",
     "Study": "geoagglom.study.config",
@@ -60,6 +62,13 @@ _PUBLIC = {
     "MatchError": "geoagglom.errors",
     "SpatialWeightsWarning": "geoagglom.errors",
     "StudyConfigError": "geoagglom.errors",
+    "ModelInputError": "geoagglom.errors",
+    "CollinearityError": "geoagglom.errors",
+    "IslandError": "geoagglom.errors",
+    "MissingValuesError": "geoagglom.errors",
+    "TooFewUnitsError": "geoagglom.errors",
+    "SingularFilterError": "geoagglom.errors",
+    "BoundaryEstimateError": "geoagglom.errors",
 }
 
 __all__ = sorted([*_PUBLIC, "__version__"])

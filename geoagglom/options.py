@@ -25,9 +25,11 @@ __all__ = [
     "AREA_METHODS",
     "ISLANDS",
     "LANGUAGES",
+    "MORAN_METHODS",
     "OPTIONS",
     "SCALINGS",
     "SCHEMES",
+    "SPATIAL_MODELS",
     "THEIL_KINDS",
     "TRANSFORMS",
     "WEIGHTS",
@@ -139,6 +141,24 @@ SCALINGS = Option(
     {"esda": "(n - 1) z_i lag(z)_i / sum(z²), as esda", "spdep": "z_i lag(z)_i / m2, as spdep"},
 )
 
+SPATIAL_MODELS = Option(
+    "spatial regression model",
+    {
+        "sdm": "spatial Durbin: y = rho W y + X beta + W X theta + e",
+        "slx": "spatial lag of X: y = X beta + W X theta + e (least squares)",
+        "lag": "spatial lag (SAR): y = rho W y + X beta + e",
+        "error": "spatial error (SEM): y = X beta + u, u = lambda W u + e",
+        "sdem": "spatial Durbin error: y = X beta + W X theta + u, u = lambda W u + e",
+    },
+)
+MORAN_METHODS = Option(
+    "Moran inference method",
+    {
+        "exact": "exact distribution under normality (Tiefelsdorf-Boots, Imhof integration)",
+        "saddlepoint": "saddlepoint approximation (Tiefelsdorf 2002; Barndorff-Nielsen formula)",
+    },
+)
+
 #: Every option by the name the study file and the docs use.
 OPTIONS = {
     "weights": WEIGHTS,
@@ -151,4 +171,6 @@ OPTIONS = {
     "alternative": ALTERNATIVES,
     "area_method": AREA_METHODS,
     "scaling": SCALINGS,
+    "model": SPATIAL_MODELS,
+    "moran_method": MORAN_METHODS,
 }
