@@ -128,14 +128,20 @@ def _residuals(y, X):
     return y - X @ coef
 
 
-def _imhof_global(I, gamma):
-    a = gamma - I
+def _imhof_global(i_obs, gamma):
+    a = gamma - i_obs
 
     def f(x):
         return np.sin(0.5 * np.sum(np.arctan(a * x))) / (x * np.prod((1 + a * a * x * x) ** 0.25))
 
     val, _ = integrate.quad(f, 0, np.inf, epsabs=_QUAD_TOL, epsrel=_QUAD_TOL, limit=100)
     return val
+
+
+def _clip01(q):
+    """``q`` in [0, 1]: beyond Imhof's integration accuracy spdep's qnorm gives NaN;
+    here the standard deviate becomes +-inf (p-value 0 or 1)."""
+    return min(max(q, 0.0), 1.0)
 
 
 def _saddle(taumi, alternative):
@@ -242,7 +248,7 @@ class MoranExact:
         s0 = U.sum()
         I_raw = float(u @ U @ u / (u @ u))
         self.I = float(n / s0 * I_raw)
-        I = self.I if abs(n / s0 - 1) < 1.5e-8 else I_raw
+        i_obs = self.I if abs(n / s0 - 1) < 1.5e-8 else I_raw
         Q, _ = np.linalg.qr(X)
         MUM = U - Q @ (Q.T @ U)
         MUM = MUM - (MUM @ Q) @ Q.T
@@ -253,11 +259,11 @@ class MoranExact:
         self.n, self.df, self.method, self.alternative = n, n - p, method, alternative
         self.omega = self.sad_r = self.sad_u = np.nan
         if method == "exact":
-            II = _imhof_global(I, self.gamma)
-            self.statistic = float(stats.norm.ppf(0.5 - II / np.pi))
+            II = _imhof_global(i_obs, self.gamma)
+            self.statistic = float(stats.norm.ppf(_clip01(0.5 - II / np.pi)))
             self.p_value = _p(self.statistic, alternative)
         else:
-            z, pv, om, r, uu = _saddle(self.gamma - I, alternative)
+            z, pv, om, r, uu = _saddle(self.gamma - i_obs, alternative)
             self.statistic, self.p_value = z, pv
             self.omega, self.sad_r, self.sad_u = om, r, uu
 
@@ -414,12 +420,13 @@ class LocalMoranExact:
         return f"<LocalMoranExact {self.method} n={self.n}; {self.alternative}>"
 
 
-def _local_exact(I, lo, hi, np2):
-    a, b = lo - I, hi - I
+def _local_exact(i_obs, lo, hi, np2):
+    a, b = lo - i_obs, hi - i_obs
 
     def f(x):
-        num = np.sin(0.5 * (np.arctan(a * x) + np2 * np.arctan(-I * x) + np.arctan(b * x)))
-        den = x * ((1 + a * a * x * x) * (1 + I * I * x * x) ** np2 * (1 + b * b * x * x)) ** 0.25
+        num = np.sin(0.5 * (np.arctan(a * x) + np2 * np.arctan(-i_obs * x) + np.arctan(b * x)))
+        lag = (1 + i_obs * i_obs * x * x) ** np2
+        den = x * ((1 + a * a * x * x) * lag * (1 + b * b * x * x)) ** 0.25
         return num / den
 
     II, _ = integrate.quad(f, 0, np.inf, epsabs=_QUAD_TOL, epsrel=_QUAD_TOL, limit=100)
@@ -428,8 +435,8 @@ def _local_exact(I, lo, hi, np2):
         tau = np.concatenate([[lo], np.zeros(df - 2), [hi]])
         e = tau.sum() / df
         v = 2 * np.sum((tau - e) ** 2) / (df * (df + 2))
-        return float((I - e) / np.sqrt(v)), "N"
-    return float(stats.norm.ppf(0.5 - II / np.pi)), "E"
+        return float((i_obs - e) / np.sqrt(v)), "N"
+    return float(stats.norm.ppf(_clip01(0.5 - II / np.pi))), "E"
 
 
 def _local_saddle(mi, h, l, m, alternative):  # noqa: E741
