@@ -113,12 +113,18 @@ class _SpatialW:
         n = self.n
         A = (sparse.identity(n, format="csc") - rho * self.W.tocsc()).tocsc()
         try:
-            return splinalg.splu(A, permc_spec="MMD_AT_PLUS_A")
-        except RuntimeError as exc:
+            lu = splinalg.splu(A, permc_spec="MMD_AT_PLUS_A")
+            d = np.abs(lu.U.diagonal())
+            singular = d.min() <= 1e-10 * d.max()
+        except RuntimeError:
+            singular = True
+        if singular:
             raise SingularFilterError(
-                f"I - rho W is singular at rho = {rho:.6g} ({exc}); rho must stay inside the "
-                "interval where I - rho W is invertible."
-            ) from None
+                f"I - rho W is singular at rho = {rho:.6g} (a zero pivot in its LU "
+                "factorisation); rho must stay inside the interval where I - rho W is "
+                "invertible."
+            )
+        return lu
 
     def _lu_logdet(self, rho):
         lu = self._lu(rho)
