@@ -57,6 +57,8 @@ _PUBLIC = {
     "moran_trend": "geoagglom.spatial.panel",
     "SpatialModel": "geoagglom.models.regression",
     "spatial_model": "geoagglom.models.regression",
+    "SpatialPanelModel": "geoagglom.models.panel",
+    "spatial_panel_model": "geoagglom.models.panel",
     "SpilloverCheck": "geoagglom.study.spillover",
     "spillover_check": "geoagglom.study.spillover",
     "Study": "geoagglom.study.config",

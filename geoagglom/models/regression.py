@@ -203,6 +203,8 @@ class SpatialModel:
         Admissible interval of rho / lambda.
     """
 
+    _offset = 1  # position of the first regressor's coefficient (after the constant)
+
     def __init__(self, data, y, x, w, model="sdm", *, transform=None, interval=None):
         model = SPATIAL_MODELS.check(model, "model")
         sw = w if isinstance(w, _SpatialW) else _SpatialW(w, transform)
@@ -464,7 +466,8 @@ class SpatialModel:
         """``[beta_k, theta_k]`` for every regressor (not the constant)."""
         c = np.asarray(coef)
         m = len(self.x_names)
-        beta = c[1 : 1 + m]
+        o = self._offset
+        beta = c[o : o + m]
         if self.model in _DURBIN:
             theta = c[-m:]
         else:
@@ -521,11 +524,12 @@ class SpatialModel:
         if self.model in ("slx", "sdem"):
             m = len(xn)
             cov = self._cov_coef if self.model == "slx" else self._cov_coef_lm
-            b = self.coefficients.to_numpy()[1 : 1 + m]
+            o = self._offset
+            b = self.coefficients.to_numpy()[o : o + m]
             t = self.coefficients.to_numpy()[-m:]
-            cbb = cov[1 : 1 + m, 1 : 1 + m]
+            cbb = cov[o : o + m, o : o + m]
             ctt = cov[-m:, -m:]
-            cbt = cov[1 : 1 + m, -m:]
+            cbt = cov[o : o + m, -m:]
             return _imp.linear_impacts(xn, b, t, cbb, ctt, cbt, level)
         method = self._impact_method(method)
         fn = self._impact_fn(method, order, probes, seed)
