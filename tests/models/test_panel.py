@@ -78,7 +78,7 @@ def test_panel_equals_stacked_cross_section_with_dummies(panel, effects, model):
 def test_panel_slx_equals_stacked_least_squares(panel):
     df, w, Wd = panel
     fit = spatial_panel_model(df, "y", ["x1", "x2"], w, model="slx")
-    d, big, dummies = _stacked(df, w, Wd, "unit")
+    d, _big, dummies = _stacked(df, w, Wd, "unit")
     Z = np.column_stack([np.ones(len(d)), d[["x1", "x2", "Wx1", "Wx2", *dummies]].to_numpy()])
     coef = np.linalg.lstsq(Z, d["y"].to_numpy(), rcond=None)[0]
     np.testing.assert_allclose(fit.coefficients.to_numpy(), coef[1:5], atol=1e-10)
