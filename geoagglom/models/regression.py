@@ -573,13 +573,14 @@ class SpatialModel:
         return s[:, 1], s[:, 2:]
 
     # -- per-unit effect --------------------------------------------------- #
-    def unit_effect(self, regressor, unit, draws=1000, seed=None, *, level=0.95, order=200):
+    def unit_effect(self, regressor, unit, draws=1000, seed=None, *, level=0.95, order=None):
         """Effect of a unit change of ``regressor`` at ``unit`` on every unit.
 
         Column ``j`` of ``S_k(W) = (I - rho W)^-1 (I beta_k + W theta_k)`` (SLX:
         ``I beta_k + W theta_k``; SDEM likewise). The point effect is exact (a sparse
         solve); the draws use the power series ``sum_{p<order} rho^p W^p`` applied to
-        the column (truncation error ``|rho|^order``).
+        the column (truncation error ``|rho|^order``), computed on the units within
+        ``order + 1`` graph steps of ``unit`` (the others' simulated effects are 0).
 
         Parameters
         ----------
@@ -588,7 +589,9 @@ class SpatialModel:
         draws : int, default 1000
         seed : int, numpy.random.Generator or None
         level : float, default 0.95
-        order : int, default 200
+        order : int, optional
+            Terms of the power series of the draws (default: enough for
+            ``max |rho| ^ order < 1e-12`` over the draws, at most 2,000).
 
         Returns
         -------
@@ -641,10 +644,18 @@ class SpatialModel:
             if self.model in _LAG:
                 rho_s, coef_s = self._draw(draws, rng)
                 Ps = np.stack([self._pairs(c)[kx] for c in coef_s])
-                V = np.empty((order + 1, n))
-                V[0] = e
+                if order is None:
+                    rmax = float(np.max(np.abs(rho_s))) if len(rho_s) else 0.0
+                    order = 1 if rmax == 0 else int(np.ceil(np.log(1e-12) / np.log(rmax)))
+                    order = min(max(order, 1), 2000)
+                # W^p e_j lives within p graph steps of j: keep only those units
+                cols = np.flatnonzero((dist >= 0) & (dist <= order + 1))
+                V = np.empty((order + 1, len(cols)))
+                v = e
+                V[0] = v[cols]
                 for p in range(order):
-                    V[p + 1] = W @ V[p]
+                    v = W @ v
+                    V[p + 1] = v[cols]
                 g = rho_s[:, None] ** np.arange(order)[None, :]
                 sims = Ps[:, :1] * (g @ V[:-1]) + Ps[:, 1:] * (g @ V[1:])
             else:
@@ -652,12 +663,19 @@ class SpatialModel:
                 mu = self.coefficients.to_numpy()
                 cs = rng.multivariate_normal(mu, cov, size=draws, method="eigh")
                 Ps = np.stack([self._pairs(c)[kx] for c in cs])
-                sims = Ps[:, :1] * e[None, :] + Ps[:, 1:] * We[None, :]
+                cols = np.flatnonzero((dist >= 0) & (dist <= 1))
+                sims = Ps[:, :1] * e[None, cols] + Ps[:, 1:] * We[None, cols]
             lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
-            frame["sim_mean"] = sims.mean(axis=0)
-            frame["sim_sd"] = sims.std(axis=0, ddof=1)
-            frame["ci_lower"] = np.quantile(sims, lo, axis=0)
-            frame["ci_upper"] = np.quantile(sims, hi, axis=0)
+            stats_ = {
+                "sim_mean": sims.mean(axis=0),
+                "sim_sd": sims.std(axis=0, ddof=1),
+                "ci_lower": np.quantile(sims, lo, axis=0),
+                "ci_upper": np.quantile(sims, hi, axis=0),
+            }
+            for name, val in stats_.items():
+                col = np.zeros(n)
+                col[cols] = val
+                frame[name] = col
         groups = {
             "own": dist == 0,
             "neighbours": dist == 1,
@@ -668,7 +686,7 @@ class SpatialModel:
         for name, mask in groups.items():
             row = {"part": name, "units": int(mask.sum()), "effect": float(eff[mask].sum())}
             if sims is not None:
-                s = sims[:, mask].sum(axis=1)
+                s = sims[:, mask[cols]].sum(axis=1)
                 row.update(
                     sim_mean=float(s.mean()),
                     sim_sd=float(s.std(ddof=1)),
