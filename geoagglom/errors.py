@@ -53,6 +53,34 @@ class StudyConfigError(InputError):
     """A study description is wrong: the message names the key and the problem."""
 
 
+class ModelInputError(InputError):
+    """Bad input to a spatial regression model (geoagglom.models); subclasses say which."""
+
+
+class CollinearityError(ModelInputError):
+    """The regressors (with their spatial lags) are linearly dependent; the columns are named."""
+
+
+class IslandError(ModelInputError):
+    """Units without neighbours: a spatial model needs every unit's spatial lag."""
+
+
+class MissingValuesError(ModelInputError):
+    """Missing or non-finite values; the units (and years, in a panel) are named."""
+
+
+class TooFewUnitsError(ModelInputError):
+    """Fewer observations than the model has parameters."""
+
+
+class SingularFilterError(ModelInputError):
+    """``I - rho W`` is not invertible at a value of rho the model would use."""
+
+
+class BoundaryEstimateError(ModelInputError):
+    """The maximum-likelihood rho/lambda lies on the bound of its admissible interval."""
+
+
 def format_ids(ids, limit=20):
     """Return a short, readable list of ids for an error message.
 

@@ -28,9 +28,11 @@ __all__ = [
     "ISLANDS",
     "LANGUAGES",
     "LAYOUTS",
+    "MORAN_METHODS",
     "OPTIONS",
     "SCALINGS",
     "SCHEMES",
+    "SPATIAL_MODELS",
     "THEIL_KINDS",
     "TRANSFORMS",
     "WEIGHTS",
@@ -164,6 +166,23 @@ INDEX_WEIGHTS = Option(
         "(e.g. population), summed over a region's units",
     },
 )
+SPATIAL_MODELS = Option(
+    "spatial regression model",
+    {
+        "sdm": "spatial Durbin: y = rho W y + X beta + W X theta + e",
+        "slx": "spatial lag of X: y = X beta + W X theta + e (least squares)",
+        "lag": "spatial lag (SAR): y = rho W y + X beta + e",
+        "error": "spatial error (SEM): y = X beta + u, u = lambda W u + e",
+        "sdem": "spatial Durbin error: y = X beta + W X theta + u, u = lambda W u + e",
+    },
+)
+MORAN_METHODS = Option(
+    "Moran inference method",
+    {
+        "exact": "exact distribution under normality (Tiefelsdorf-Boots, Imhof integration)",
+        "saddlepoint": "saddlepoint approximation (Tiefelsdorf 2002; Barndorff-Nielsen formula)",
+    },
+)
 
 #: Every option by the name the study file and the docs use.
 OPTIONS = {
@@ -180,4 +199,6 @@ OPTIONS = {
     "scaling": SCALINGS,
     "ci": CI_METHODS,
     "index_weights": INDEX_WEIGHTS,
+    "model": SPATIAL_MODELS,
+    "moran_method": MORAN_METHODS,
 }

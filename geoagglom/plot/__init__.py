@@ -11,6 +11,10 @@ with matplotlib and returns the :class:`matplotlib.figure.Figure`:
 :func:`lisa_cluster_map`
     LISA classes (HH, LH, LL, HL, not significant) in the conventional GeoDa
     colours, with counts in the legend.
+:func:`unit_effect_map`
+    The effect on every unit of a change in a regressor at one unit (a column of
+    a spatial model's ``S_k(W)``), the changed unit outlined, units whose
+    simulation interval contains 0 hatched.
 :func:`moran_scatterplot`
     The variable against its spatial lag with the fitted line, whose slope is
     Moran's I for row-standardised weights.
@@ -36,6 +40,7 @@ from geoagglom.plot.charts import (
     moran_scatterplot,
 )
 from geoagglom.plot.maps import choropleth, lisa_cluster_map
+from geoagglom.plot.models import unit_effect_map
 from geoagglom.plot.save import save_figure
 from geoagglom.plot.style import CJK_FONT_FAMILIES, LISA_COLORS, find_cjk_font
 
@@ -51,4 +56,5 @@ __all__ = [
     "lisa_cluster_map",
     "moran_scatterplot",
     "save_figure",
+    "unit_effect_map",
 ]
