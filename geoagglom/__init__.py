@@ -50,6 +50,15 @@ _PUBLIC = {
     "lisa_by_year": "geoagglom.spatial.panel",
     "lisa_transitions": "geoagglom.spatial.panel",
     "moran_trend": "geoagglom.spatial.panel",
+    "SpatialMarkov": "geoagglom.dynamics.markov",
+    "spatial_markov": "geoagglom.dynamics.markov",
+    "LISAMarkov": "geoagglom.dynamics.lisa_markov",
+    "lisa_markov": "geoagglom.dynamics.lisa_markov",
+    "DirectionalLISA": "geoagglom.dynamics.directional",
+    "directional_lisa": "geoagglom.dynamics.directional",
+    "SpaceTimeLISA": "geoagglom.dynamics.space_time",
+    "space_time_lisa": "geoagglom.dynamics.space_time",
+    "spillover_verdict": "geoagglom.dynamics.verdict",
     "SpilloverCheck": "geoagglom.study.spillover",
     "spillover_check": "geoagglom.study.spillover",
     "Study": "geoagglom.study.config",
@@ -60,6 +69,8 @@ _PUBLIC = {
     "MatchError": "geoagglom.errors",
     "SpatialWeightsWarning": "geoagglom.errors",
     "StudyConfigError": "geoagglom.errors",
+    "EmptyTransitionsWarning": "geoagglom.errors",
+    "PanelDropWarning": "geoagglom.errors",
 }
 
 __all__ = sorted([*_PUBLIC, "__version__"])
