@@ -108,8 +108,11 @@ class DirectionalLISA:
     expected_perm : numpy.ndarray, shape (k,)
     p : numpy.ndarray, shape (k,)
         Pseudo p-values per sector under ``alternative``.
-    sector_p : numpy.ndarray
-        Each unit's sector p-value.
+    p_excess : numpy.ndarray, shape (k,)
+        One-sided ``(larger_perm + 1) / (permutations + 1)``: evidence that the sector
+        holds more vectors than under random reassignment.
+    sector_p, sector_p_excess : numpy.ndarray
+        Each unit's sector ``p`` and ``p_excess``.
     """
 
     def __init__(
@@ -184,11 +187,13 @@ class DirectionalLISA:
             self.smaller_perm = (counts <= self.counts).sum(axis=0)
             self.expected_perm = counts.mean(axis=0)
             self.p = self._p_values()
+            self.p_excess = (self.larger_perm + 1.0) / (permutations + 1.0)
         else:
             self.counts_perm = None
             self.larger_perm = self.smaller_perm = None
-            self.expected_perm = self.p = np.full(self.k, np.nan)
+            self.expected_perm = self.p = self.p_excess = np.full(self.k, np.nan)
         self.sector_p = self.p[self.sector]
+        self.sector_p_excess = self.p_excess[self.sector]
 
     def _permute(self, wts, rng):
         """Sector counts of random reassignments of the units' moves to locations."""
@@ -235,6 +240,7 @@ class DirectionalLISA:
                 "count": self.counts,
                 "expected": self.expected_perm,
                 "p": self.p,
+                "p_excess": self.p_excess,
             },
             index=pd.RangeIndex(self.k, name="sector"),
         )
@@ -253,6 +259,7 @@ class DirectionalLISA:
                 "theta": self.theta,
                 "sector": self.sector,
                 "sector_p": self.sector_p,
+                "sector_p_excess": self.sector_p_excess,
                 "direction": self.direction,
             },
             index=self.ids,

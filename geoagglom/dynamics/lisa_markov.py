@@ -138,6 +138,8 @@ class LISAMarkov:
         Cluster (1, 2, ...) of each member unit each year, 0 outside clusters.
     local : dict
         ``{year: LocalMoran}`` (without simulations).
+    neighbours : scipy.sparse.csr_array
+        Binary neighbour structure (row ``i``: the neighbours of ``ids[i]``).
     """
 
     def __init__(
@@ -228,6 +230,7 @@ class LISAMarkov:
         )
         nbr = pan.wts.off.copy()
         nbr.data[:] = 1.0
+        self.neighbours = nbr
         self.spill_over, self.components = _spillover(
             self.q, self.significant, nbr, _QUADS.index(quadrant) + 1, second_order
         )

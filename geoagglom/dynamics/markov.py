@@ -579,8 +579,8 @@ def spatial_markov(
     >>> rng = np.random.default_rng(0)
     >>> y = rng.lognormal(size=(100, 6)).cumsum(axis=1)
     >>> sm = spatial_markov(y, lat2W(10, 10), k=3, m=3)
-    >>> sm.T.sum() == 100 * 5
-    True
+    >>> int(sm.T.sum())  # 100 units, 5 moves each
+    500
     >>> bool(np.allclose(sm.P.sum(axis=2), 1))
     True
     """
