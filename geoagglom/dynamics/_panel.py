@@ -23,11 +23,12 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from geoagglom.errors import InputError, PanelDropWarning, format_ids
 from geoagglom.options import PANEL_SCALES, UNBALANCED
 from geoagglom.spatial._base import _Weights
-from geoagglom.spatial.weights import as_graph
+from geoagglom.spatial.weights import _graph_positions, as_graph
 
 
 class _Panel:
@@ -132,8 +133,13 @@ def _check_panel(
     unbalanced="raise",
     min_years=3,
     what="this statistic",
+    light=False,
 ):
-    """Check a panel and its weights; returns a :class:`_Panel`."""
+    """Check a panel and its weights; returns a :class:`_Panel`.
+
+    ``light=True``: the weights only as the sparse matrix ``full`` (what lags need),
+    without the sums and the split matrices that local statistics use.
+    """
     UNBALANCED.check(unbalanced, "unbalanced")
     graph = as_graph(w)
     gids = pd.Index(graph.unique_ids)
@@ -175,7 +181,8 @@ def _check_panel(
             f"panel units not in the weights: {format_ids(extra)}; build the weights from "
             "the same layer as the panel, or drop those units from the panel."
         )
-    wide = wide.reindex(gids)
+    if not wide.index.equals(gids):
+        wide = wide.reindex(gids)
     missing = wide.isna().to_numpy()
     dropped_units, dropped_years = [], []
     if missing.any():
@@ -230,24 +237,54 @@ def _check_panel(
             f"{what} is undefined there (no variation). Check the data, or leave those "
             "years out with years=[...]."
         )
-    wts = _weights(graph, transform)
+    wts = _weights(graph, transform, light)
     order = wts.ids.get_indexer(wide.index)
     if (order != np.arange(len(order))).any():
         vals = vals[np.argsort(order)]
     return _Panel(vals, wts.ids, list(wide.columns), wts, dropped_units, dropped_years)
 
 
-def _weights(graph, transform):
+class _LagWeights:
+    """The part of :class:`~geoagglom.spatial._base._Weights` that spatial lags need."""
+
+    def __init__(self, graph, transform):
+        if transform is not None:
+            graph = graph.transform(transform.lower())
+        ids = pd.Index(graph.unique_ids)
+        self.ids = ids.rename(None) if ids.name == "focal" else ids
+        self.n = n = len(self.ids)
+        h, t, v = _graph_positions(graph)
+        full = sparse.csr_array((v.astype(float), (h, t)), shape=(n, n))
+        full.sum_duplicates()
+        self.full = full
+        self.rowsum = np.asarray(full.sum(axis=1)).ravel()
+        card = np.bincount(h[v != 0], minlength=n)
+        isl = np.flatnonzero(card == 0)
+        if len(isl):
+            raise InputError(
+                f"{len(isl)} unit(s) have no neighbours in the weights (islands): "
+                f"{format_ids(self.ids[isl])}. Their spatial lag is undefined; rebuild the "
+                "weights with geoagglom.spatial_weights(..., islands='drop' or 'nearest'), "
+                "or drop them with graph.subgraph(...)."
+            )
+
+
+def _weights(graph, transform, light=False):
     """``_Weights``; ``transform='r'`` leaves weights whose rows already sum to 1 as they are.
 
     (Re-standardising them would only move the weights by rounding, and with them
     the classes of values within rounding of a class bound.)
     """
+    if transform not in (None, "r", "R", "b", "B"):
+        raise InputError(
+            f"transform must be None (use the weights as given), 'r' or 'b'; got {transform!r}."
+        )
+    make = _LagWeights if light else _Weights
     if transform in ("r", "R"):
-        wts = _Weights(graph, None)
+        wts = make(graph, None)
         if np.allclose(wts.rowsum, 1.0, rtol=0.0, atol=1e-12):
             return wts
-    return _Weights(graph, transform)
+    return make(graph, transform)
 
 
 def _scale(values, scale, years):

@@ -22,7 +22,6 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csgraph, csr_array
 
 __all__ = [
     "communication_classes",
@@ -81,14 +80,24 @@ def communication_classes(p):
         The classes (state indices, increasing) and, for each, whether it is recurrent.
     """
     p = np.asarray(p, dtype=float)
-    adj = csr_array(p > 0)
-    nc, lab = csgraph.connected_components(adj, directed=True, connection="strong")
-    classes = [np.flatnonzero(lab == c) for c in range(nc)]
-    rows, cols = np.nonzero(p > 0)
-    leaves = np.zeros(nc, dtype=bool)
-    leaves[lab[rows][lab[rows] != lab[cols]]] = True
-    order = np.argsort([c[0] for c in classes])
-    return [classes[i] for i in order], [not leaves[i] for i in order]
+    k = p.shape[0]
+    # reachability in any number of steps: square (I + A) until it stops growing
+    reach = (p > 0) | np.eye(k, dtype=bool)
+    while True:
+        nxt = (reach.astype(np.int64) @ reach.astype(np.int64)) > 0
+        if (nxt == reach).all():
+            break
+        reach = nxt
+    mutual = reach & reach.T
+    classes, recurrent, seen = [], [], np.zeros(k, dtype=bool)
+    for i in range(k):
+        if not seen[i]:
+            members = np.flatnonzero(mutual[i])
+            seen[members] = True
+            classes.append(members)
+            # closed: everything reachable from the class is in it
+            recurrent.append(bool(reach[i].sum() == len(members)))
+    return classes, recurrent
 
 
 def _gth(p):

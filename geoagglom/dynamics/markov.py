@@ -34,7 +34,6 @@ from geoagglom.dynamics._panel import _check_panel, _scale
 from geoagglom.dynamics.chain import (
     _probabilities,
     mean_first_passage,
-    steady_state,
     steady_states,
     transition_counts,
 )
@@ -342,6 +341,7 @@ class SpatialMarkov:
             transform=transform,
             unbalanced=unbalanced,
             what="a spatial Markov chain",
+            light=True,
         )
         self.ids, self.years, self.dropped = pan.ids, pan.years, pan.dropped()
         self.scale, self.classify, self.empty = scale, classify, empty
@@ -412,7 +412,9 @@ class SpatialMarkov:
         k = p.shape[0]
         if np.isnan(p).any():
             return np.full(k, np.nan), np.full((k, k), np.nan), None
-        return steady_state(p), mean_first_passage(p), steady_states(p)
+        ss = steady_states(p)
+        s = ss[0] if len(ss) == 1 else np.full(k, np.nan)
+        return s, mean_first_passage(p), ss
 
     def _sstest(self, s_l, nt):
         k = self.k

@@ -7,6 +7,7 @@ from giddy.directional import Rose
 from libpysal.weights import lat2W
 
 import geoagglom as ga
+from geoagglom.dynamics.directional import _sectors, _sectors_fast
 from geoagglom.errors import InputError
 from geoagglom.spatial.significance import _perm_p
 
@@ -114,3 +115,18 @@ def test_bad_input(usjoin):
         ga.directional_lisa(pci, w, k=6, alternative="positive")
     with pytest.raises(InputError, match="alternative"):
         ga.directional_lisa(pci, w, alternative="greater")
+
+
+@pytest.mark.parametrize("k", [2, 4, 8])
+def test_fast_sectors_of_the_permutations_equal_the_angle_sectors(k):
+    """The permutations sector vectors without trigonometry: same sectors as the angle."""
+    rng = np.random.default_rng(k)
+    dx, dy = rng.normal(size=(2, 20000))
+    # vectors on the axes, on the diagonals and null
+    dx[:10] = 0
+    dy[10:20] = 0
+    dx[20:30] = dy[20:30]
+    dx[30:40] = -dy[30:40]
+    dx[40:50] = dy[40:50] = 0
+    cuts = 2 * np.pi / k * np.arange(k + 1)
+    assert (_sectors_fast(dx, dy, k) == _sectors(dx, dy, cuts)[0]).all()
