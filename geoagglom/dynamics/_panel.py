@@ -245,21 +245,21 @@ def _check_panel(
 
 
 class _LagWeights:
-    """The part of :class:`~geoagglom.spatial._base._Weights` that spatial lags need."""
+    """The part of :class:`~geoagglom.spatial._base._Weights` that spatial lags need.
+
+    ``transform``: None (as given), ``'r'`` (each row divided by its sum; rows that
+    already sum to 1 are left as they are) or ``'b'`` (1 per neighbour).
+    """
 
     def __init__(self, graph, transform):
-        if transform is not None:
-            graph = graph.transform(transform.lower())
         ids = pd.Index(graph.unique_ids)
         self.ids = ids.rename(None) if ids.name == "focal" else ids
         self.n = n = len(self.ids)
         h, t, v = _graph_positions(graph)
         full = sparse.csr_array((v.astype(float), (h, t)), shape=(n, n))
         full.sum_duplicates()
-        self.full = full
-        self.rowsum = np.asarray(full.sum(axis=1)).ravel()
-        card = np.bincount(h[v != 0], minlength=n)
-        isl = np.flatnonzero(card == 0)
+        full.eliminate_zeros()
+        isl = np.flatnonzero(np.diff(full.indptr) == 0)
         if len(isl):
             raise InputError(
                 f"{len(isl)} unit(s) have no neighbours in the weights (islands): "
@@ -267,24 +267,34 @@ class _LagWeights:
                 "weights with geoagglom.spatial_weights(..., islands='drop' or 'nearest'), "
                 "or drop them with graph.subgraph(...)."
             )
+        if transform in ("b", "B"):
+            full.data[:] = 1.0
+        rowsum = np.asarray(full.sum(axis=1)).ravel()
+        if transform in ("r", "R") and not np.allclose(rowsum, 1.0, rtol=0.0, atol=1e-12):
+            full.data /= np.repeat(rowsum, np.diff(full.indptr))
+            rowsum = np.asarray(full.sum(axis=1)).ravel()
+        self.full = full
+        self.rowsum = rowsum
 
 
 def _weights(graph, transform, light=False):
-    """``_Weights``; ``transform='r'`` leaves weights whose rows already sum to 1 as they are.
+    """The weights of a panel statistic.
 
-    (Re-standardising them would only move the weights by rounding, and with them
-    the classes of values within rounding of a class bound.)
+    ``transform='r'`` leaves weights whose rows already sum to 1 as they are:
+    re-standardising them would only move the weights by rounding, and with them
+    the classes of values within rounding of a class bound.
     """
     if transform not in (None, "r", "R", "b", "B"):
         raise InputError(
             f"transform must be None (use the weights as given), 'r' or 'b'; got {transform!r}."
         )
-    make = _LagWeights if light else _Weights
+    if light:
+        return _LagWeights(graph, transform)
     if transform in ("r", "R"):
-        wts = make(graph, None)
+        wts = _Weights(graph, None)
         if np.allclose(wts.rowsum, 1.0, rtol=0.0, atol=1e-12):
             return wts
-    return make(graph, transform)
+    return _Weights(graph, transform)
 
 
 def _scale(values, scale, years):

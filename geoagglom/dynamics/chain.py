@@ -188,6 +188,15 @@ def mean_first_passage(p):
     k = p.shape[0]
     pos = p > 0
     out = np.full((k, k), np.inf)
+    classes, _ = communication_classes(p)
+    if len(classes) == 1:  # irreducible: every time is finite
+        for j in range(k):
+            idx = np.delete(np.arange(k), j)
+            m = np.zeros(k)
+            m[idx] = np.linalg.solve(np.eye(k - 1) - p[np.ix_(idx, idx)], np.ones(k - 1))
+            out[:, j] = m
+            out[j, j] = 1.0 + p[j, idx] @ m[idx]
+        return out
     for j in range(k):
         # states that can reach j (reverse reachability)
         reach = np.zeros(k, dtype=bool)

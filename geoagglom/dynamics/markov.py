@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from geoagglom.dynamics._panel import _check_panel, _scale
 from geoagglom.dynamics.chain import (
@@ -46,7 +46,7 @@ __all__ = ["SpatialMarkov", "homogeneity", "spatial_markov"]
 # --------------------------------------------------------------------------- #
 # Discretisation
 # --------------------------------------------------------------------------- #
-def _quantiles(v, k):
+def _quantiles(v, k, presorted=False):
     """Linear-interpolation quantiles at ``1/k, ..., (k-1)/k`` (Hyndman & Fan type 7).
 
     Written as the weighted mean ``(s_lo (hi - h) + s_hi (h - lo)) / (hi - lo)`` of the
@@ -54,7 +54,7 @@ def _quantiles(v, k):
     (and so of mapclassify's ``Quantiles``): the same cut-offs to the last bit, so that
     values within rounding of a cut-off fall in the same class as there.
     """
-    s = np.sort(v)
+    s = v if presorted else np.sort(v)
     h = (100.0 * np.arange(1, k) / k) / 100.0 * (len(s) - 1)
     lo = np.floor(h)
     hi = lo + 1.0
@@ -67,13 +67,14 @@ def _quantiles(v, k):
 
 
 def _quantile_classes(v, k, what):
-    distinct = np.unique(v)
-    if len(distinct) < k:
+    s = np.sort(v)
+    distinct = 1 + int(np.count_nonzero(s[1:] != s[:-1]))
+    if distinct < k:
         raise InputError(
             f"{what}: {k} classes need at least {k} distinct values; there are "
-            f"{len(distinct)}. Use fewer classes."
+            f"{distinct}. Use fewer classes."
         )
-    cut = _quantiles(v, k)
+    cut = _quantiles(s, k, presorted=True)
     if len(np.unique(cut)) < k - 1:
         raise InputError(
             f"{what}: ties in the values make some of the {k} quantile cut-offs equal "
@@ -111,7 +112,8 @@ def _classify(values, k, how, cutoffs, what, years):
 # Tests
 # --------------------------------------------------------------------------- #
 def _chi2_sf(x, dof):
-    return float(stats.chi2.sf(x, dof)) if dof > 0 else np.nan
+    """Upper tail of the chi-square distribution (NaN without degrees of freedom)."""
+    return float(special.chdtrc(dof, x)) if dof > 0 else np.nan
 
 
 class Homogeneity:
