@@ -55,7 +55,8 @@ def _quantiles(v, k, presorted=False):
     values within rounding of a cut-off fall in the same class as there.
     """
     s = v if presorted else np.sort(v)
-    h = (100.0 * np.arange(1, k) / k) / 100.0 * (len(s) - 1)
+    step = 100.0 / k  # percentiles step, 2 step, ... as mapclassify forms them
+    h = (step + np.arange(k - 1) * step) / 100.0 * (len(s) - 1)
     lo = np.floor(h)
     hi = lo + 1.0
     exact = h == lo
@@ -564,7 +565,8 @@ def spatial_markov(
         Column names of a long panel (``value`` may be omitted when it is the only
         other column).
     years : list, optional
-        The years to use (default: all).
+        For a DataFrame: the years to use (default: all). For an array: the labels
+        of its columns (default ``0 .. t-1``).
     transform : {'r', 'b', None}, default 'r'
         Weights transformation; ``'r'`` (row-standardised) makes the lag a
         neighbours' mean; None uses the weights as given.

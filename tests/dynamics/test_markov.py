@@ -2,6 +2,7 @@
 
 import warnings
 
+import mapclassify
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +18,7 @@ from geoagglom.dynamics.chain import (
     steady_state,
     steady_states,
 )
-from geoagglom.dynamics.markov import homogeneity
+from geoagglom.dynamics.markov import _quantiles, homogeneity
 from geoagglom.errors import EmptyTransitionsWarning, InputError, PanelDropWarning
 
 TOL = 1e-10
@@ -278,3 +279,12 @@ def test_bad_options():
         ga.spatial_markov(y, g, classify="cutoffs", cutoffs=[2, 1], lag_cutoffs=[1])
     with pytest.raises(InputError, match="units not in the weights"):
         ga.spatial_markov(pd.DataFrame(y, index=range(1, 17)), g, k=2, m=2)
+
+
+@pytest.mark.parametrize("k", range(2, 12))
+def test_quantile_cutoffs_are_mapclassify_s_to_the_last_bit(k):
+    rng = np.random.default_rng(k)
+    for n in (7, 48, 1001, 3888):
+        v = rng.normal(size=n)
+        expected = mapclassify.Quantiles(v, k=k).bins[:-1]
+        assert (_quantiles(v, k) == expected).all()
