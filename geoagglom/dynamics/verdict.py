@@ -201,6 +201,14 @@ def spillover_verdict(
                 f"({format_ids(res.ids.symmetric_difference(lisa.ids))}); compute them on "
                 "the same panel and weights."
             )
+    if list(markov.years) != list(lisa.years):
+        raise InputError(
+            f"the markov result covers years {format_ids(list(markov.years))} but the LISA "
+            f"Markov result {format_ids(list(lisa.years))}; compute them on the same years."
+        )
+    for label, y in (("start", rose.start), ("end", rose.end)):
+        if y not in set(lisa.years):
+            raise InputError(f"the rose's {label} year {y!r} is not a year of the LISA result.")
     centres_mask = np.isin(lisa.labels, ("HH", "HL")).any(axis=1)
     centres = np.flatnonzero(centres_mask)
     moves = _neighbour_moves(markov.class_ids, markov.p, lisa.neighbours, centres)

@@ -64,3 +64,22 @@ def test_bad_input(panels):
         ga.space_time_lisa(x, y, w, lag=6)
     with pytest.raises(InputError, match="permutations>0"):
         ga.space_time_lisa(x, y, w, permutations=0)
+
+
+def test_two_columns_of_one_long_table(panels):
+    x, y, years, w = panels
+    import pandas as pd
+
+    ids = w.id_order
+    long = pd.DataFrame(
+        {
+            "unit": np.repeat(ids, len(years)),
+            "year": np.tile(years, len(ids)),
+            "loans": x.ravel(),
+            "gdp": y.ravel(),
+        }
+    )
+    st = ga.space_time_lisa(long, long, w, x_value="loans", y_value="gdp", permutations=9, seed=1)
+    ref = Moran_Local_BV(x[:, 0], y[:, 1], w, permutations=0)
+    np.testing.assert_allclose(st.Is[:, 0], ref.Is, rtol=0, atol=TOL)
+    assert st.pairs[0] == (years[0], years[1])

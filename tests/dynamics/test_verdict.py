@@ -105,3 +105,12 @@ def test_mismatched_results_are_refused():
         warnings.simplefilter("ignore", ga.EmptyTransitionsWarning)
         with pytest.raises(ga.InputError, match="other units"):
             ga.spillover_verdict(y, w, k=3, m=3, permutations=9, seed=1, rose=rose)
+
+
+def test_results_on_other_years_are_refused():
+    y, w, _ = planted("spillover", seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ga.EmptyTransitionsWarning)
+        sm = ga.spatial_markov(y[:, :5], w, k=3, m=3)
+        with pytest.raises(ga.InputError, match="same years"):
+            ga.spillover_verdict(y, w, k=3, m=3, permutations=9, seed=1, markov=sm)
