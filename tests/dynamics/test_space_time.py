@@ -1,6 +1,7 @@
 """Space-time bivariate LISA against esda's Moran_Local_BV on the shifted years."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from esda.moran import Moran_Local_BV
 
@@ -68,8 +69,6 @@ def test_bad_input(panels):
 
 def test_two_columns_of_one_long_table(panels):
     x, y, years, w = panels
-    import pandas as pd
-
     ids = w.id_order
     long = pd.DataFrame(
         {
