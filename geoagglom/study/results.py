@@ -39,6 +39,12 @@ class StudyResults:
         The units' name columns shown next to their ids.
     spatial : geoagglom.SpilloverCheck or None
         Moran trend and LISA classes (None when skipped).
+    dynamics : dict
+        ``markov``, ``lisa_markov``, ``rose`` results (empty when not computed).
+    models : dict
+        ``fit`` (the spatial model), ``year``, ``centre``, ``unit_effect``.
+    rules : dict
+        Table name → the rule its plain-language labels follow (shown in the report).
     """
 
     out_dir: Path
@@ -54,6 +60,9 @@ class StudyResults:
     years: list = field(default_factory=list)
     names: list = field(default_factory=list)
     spatial: object = None
+    dynamics: dict = field(default_factory=dict)
+    models: dict = field(default_factory=dict)
+    rules: dict = field(default_factory=dict)
 
     def moved_to(self, old, new):
         """The same results with paths under ``old`` rewritten to ``new``."""
