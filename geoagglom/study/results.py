@@ -45,6 +45,8 @@ class StudyResults:
         ``fit`` (the spatial model), ``year``, ``centre``, ``unit_effect``.
     rules : dict
         Table name → the rule its plain-language labels follow (shown in the report).
+    layers : list of str
+        The layers of ``results.gpkg`` (tables with their unit or region geometry).
     """
 
     out_dir: Path
@@ -63,6 +65,7 @@ class StudyResults:
     dynamics: dict = field(default_factory=dict)
     models: dict = field(default_factory=dict)
     rules: dict = field(default_factory=dict)
+    layers: list = field(default_factory=list)
 
     def moved_to(self, old, new):
         """The same results with paths under ``old`` rewritten to ``new``."""

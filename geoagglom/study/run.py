@@ -41,7 +41,7 @@ from geoagglom.study.dynamics_tables import dynamics_tables
 from geoagglom.study.dynamics_tables import wanted as dynamics_wanted
 from geoagglom.study.inputs import load_grouping_table, load_table, load_units
 from geoagglom.study.model_tables import model_tables
-from geoagglom.study.output import write_folder
+from geoagglom.study.output import copy_inputs, write_folder, write_geopackage, write_tables
 from geoagglom.study.provenance import versions
 from geoagglom.study.results import StudyResults
 from geoagglom.study.vocabulary import LISA_CLASSES
@@ -97,12 +97,15 @@ def _run(config, work, say):
             results.notes.append(str(warning.message))
             say(f"note: {warning.message}")
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    say("tables and report")
-    for name, frame in results.tables.items():
-        frame.to_csv(work / "tables" / f"{name}.csv", index=False)
+    say("tables, GeoPackage and report")
+    write_tables(results, work / "tables")
+    geojson = None
+    if config.output.geojson:
+        geojson = work / "geojson"
+        geojson.mkdir()
+    results.layers = write_geopackage(results, work / "results.gpkg", geojson_folder=geojson)
+    copy_inputs(config, work)
     (work / "versions.json").write_text(json.dumps(versions(), indent=2), encoding="utf-8")
-    if config.text:
-        (work / "study.toml").write_text(config.text, encoding="utf-8")
     results.report = write_report(results, work / "report.html")
     return results
 

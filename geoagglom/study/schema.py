@@ -232,6 +232,9 @@ KEYS = (
     ),
     _k("maps", "lang", "option", "en", "label language", option=LANGUAGES),
     _k("output", "folder", "str", "geoagglom_output", "output folder", "output"),
+    _k(
+        "output", "geojson", "bool", False, "also write each GeoPackage layer as GeoJSON", "geojson"
+    ),
 )
 
 #: Table name → its keys, in order.
@@ -463,3 +466,40 @@ def reference_markdown():
             meaning += ": " + ", ".join(f"`{v}`" for v in key.option.values)
         rows.append(f"| `{key.label}` | {key.default_text()} | {meaning} |")
     return "\n".join(rows)
+
+
+def to_toml(values):
+    """A study file for validated values: every key that is set, by table.
+
+    Parameters
+    ----------
+    values : dict
+        ``{section: {key: value}}`` with files given as strings (relative paths).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(to_toml({"": {"title": "T"}, "measures": {"seed": 1, "alpha": None}}))
+    title = "T"
+    <BLANKLINE>
+    [measures]
+    seed = 1
+    <BLANKLINE>
+    """
+    lines = []
+    for section, keys in SECTIONS.items():
+        given = {
+            name: values.get(section, {}).get(name)
+            for name in keys
+            if values.get(section, {}).get(name) is not None
+        }
+        if not given:
+            continue
+        if section:
+            lines.append(f"[{section}]")
+        lines += [f"{name} = {_toml(value)}" for name, value in given.items()]
+        lines.append("")
+    return "\n".join(lines)

@@ -67,12 +67,13 @@ def test_demo_writes_every_table_figure_and_the_report(demo_run):
     for name in EXPECTED_TABLES:
         path = out / "tables" / f"{name}.csv"
         assert path.stat().st_size > 0, name
-        assert len(pd.read_csv(path)) == len(demo_run.tables[name]) > 0, name
+        assert path.read_text(encoding="utf-8").startswith("# ILLUSTRATIVE DATA")
+        assert len(pd.read_csv(path, comment="#")) == len(demo_run.tables[name]) > 0, name
     for png, svg in demo_run.figures.values():
         assert png.parent == out / "figures"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert svg.stat().st_size > 0
-    for name in ("report.html", "study.toml", "versions.json"):
+    for name in ("report.html", "study.toml", "versions.json", "results.gpkg"):
         assert (out / name).stat().st_size > 0
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
 
