@@ -162,7 +162,10 @@ def draw_study_figures(results, folder):
         save(
             "decomposition",
             plot.decomposition_bars(
-                tables["table_II" if kind == "T" else "table_II_theil_L"],
+                # years of equal entropies have no shares to draw
+                tables["table_II" if kind == "T" else "table_II_theil_L"].dropna(
+                    subset=["within_share", "between_share"]
+                ),
                 title=t("decomposition", kind=kind),
                 note=note,
                 lang=maps.lang,

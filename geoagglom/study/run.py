@@ -48,6 +48,8 @@ from geoagglom.study.vocabulary import LISA_CLASSES
 
 #: Fewer units than this: the spatial statistics are skipped (and the report says so).
 MIN_SPATIAL_UNITS = 3
+#: A year whose entropies differ by no more than this (relative) has no spatial pattern.
+CONSTANT_RTOL = 1e-12
 #: At most this many units: local Moran also gets exact/saddlepoint p-values.
 LOCAL_EXACT_MAX_UNITS = 100
 
@@ -158,6 +160,12 @@ def compute(config, results, say):
     years = sorted(values["year"].unique())
     results.units, results.values, results.years = units, values, years
     say(f"{len(units)} units, {len(years)} years ({years[0]}-{years[-1]})")
+    absent = [y for y in (config.maps.years or []) if y not in years]
+    if absent:
+        raise StudyConfigError(
+            f"[maps] years: {', '.join(map(str, absent))} not among the study's years "
+            f"({years[0]}-{years[-1]}); map years that have data."
+        )
 
     say("financial entropy of units")
     entropy = unit_entropy(units, values, "quantity", unit="unit", year="year")
@@ -261,6 +269,21 @@ def _spatial(config, results, units, entropy, values, years, say):
         )
         say(f"{len(dropped)} unit(s) without neighbours left out of the spatial statistics")
     panel = entropy[entropy["unit"].isin(kept)]
+    # constant up to rounding: an entropy of 1 everywhere comes out as 1 ± 1e-16
+    spread = panel.groupby("year")["beta"].agg(lambda b: (b.max() - b.min()) / b.abs().max())
+    constant = [int(y) for y in spread.index[spread <= CONSTANT_RTOL]]
+    dynamics = dynamics_wanted(config, years)
+    if constant:
+        results.skipped.append(
+            f"Moran's I, LISA and the bivariate Moran skipped for {', '.join(map(str, constant))}"
+            ": the entropy is the same in every unit that year (zero variance), where they "
+            "are undefined; Gini and Theil are 0 there."
+        )
+        say(results.skipped[-1])
+        panel = panel[~panel["year"].isin(constant)]
+        years = [y for y in years if y not in constant]
+        if not years:
+            return
     say(f"Moran's I and LISA, {m.permutations} permutations per year")
     check = spillover_check(
         units.loc[kept],
@@ -284,8 +307,14 @@ def _spatial(config, results, units, entropy, values, years, say):
     results.tables["spillover_siphoning"] = flagged.reset_index(drop=True)
     if check.transitions is not None:
         results.tables["lisa_transitions"] = check.transitions.reset_index()
-    if dynamics_wanted(config, years):
-        dynamics_tables(config, results, panel, weights, say)
+    if dynamics:
+        if constant:
+            results.skipped.append(
+                "Spillover dynamics skipped: they need every year, and "
+                f"{', '.join(map(str, constant))} has no variation."
+            )
+        else:
+            dynamics_tables(config, results, panel, weights, say)
     if config.model.y is not None:
         model_tables(config, results, panel, weights, say)
     for name in ("directional_lisa", "spillover_verdict", "model_unit_effect"):
