@@ -62,6 +62,8 @@ __all__ = [
 _SERIES_CUTOFF = 0.1
 _SERIES_MAX_ALPHA = 10.0
 _SERIES_TERMS = 40
+#: |α| (or |1 − ε|) below this is taken as 0: the limit, exactly (Theil L / geometric mean).
+_ALPHA_AT_ZERO = 1e-150
 
 
 def _check_alpha(alpha, what="alpha"):
@@ -71,6 +73,10 @@ def _check_alpha(alpha, what="alpha"):
         raise InputError(f"{what} = {alpha!r} is not a number; pass a real number.") from None
     if not math.isfinite(value):
         raise InputError(f"{what} = {alpha!r} must be finite.")
+    if abs(value) < _ALPHA_AT_ZERO:
+        # GE(α) differs from GE(0) by O(α): below this it is GE(0) to every digit, and
+        # products with a subnormal α would lose the digits the formulas need
+        return 0.0
     return value
 
 

@@ -199,11 +199,11 @@ def copy_inputs(config, folder, *, rerun_folder="rerun"):
             target = inputs / source.name
             if target.exists():  # two inputs with one name
                 target = inputs / f"{section}_{source.name}"
-            shutil.copy2(source, target)
+            shutil.copyfile(source, target)  # new files follow the umask
             for suffix in _SIDECARS:
                 sidecar = source.with_suffix(suffix)
                 if sidecar.is_file():
-                    shutil.copy2(sidecar, target.with_suffix(suffix))
+                    shutil.copyfile(sidecar, target.with_suffix(suffix))
         values[section][key] = f"inputs/{target.name}"
 
     place("data", "file", "data.csv")

@@ -136,9 +136,19 @@ def test_each_option_value_runs_end_to_end(tmp_path, section, key, value):
     assert list(trend["year"]) == [2014, 2015, 2016]
     assert np.isfinite(trend["I"]).all()
     assert (results.out_dir / "report.html").is_file()
-    # 7 figures, the transition heat maps and the rose; the unit-effect map with a model
-    # whose impacts exist (the spatial error model has none)
-    assert len(results.figures) == 9 + (section == "model" and value != "error")
+    expected = {
+        "entropy_map",
+        "moran_scatter_2016",
+        "entropy_by_region",
+        "gini_theil",
+        "decomposition",
+        "transition_heatmaps",
+        "rose",
+    } | {f"lisa_map_{year}" for year in (2014, 2015, 2016)}
+    # the unit-effect map with a model whose impacts exist (the error model has none)
+    if section == "model" and value != "error":
+        expected.add("model_unit_effect")
+    assert set(results.figures) == expected
     lisa = results.tables["lisa"]
     if key == "adjust":
         p = lisa["p_value"].to_numpy()

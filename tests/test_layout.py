@@ -1,0 +1,69 @@
+"""The package's layers import only downwards, and never in a circle.
+
+Order (a module may import from its own layer and the layers before it):
+base (errors, options, seeding, validation) → data → measures → spatial → dynamics,
+models → plot → study → cli. Lazy imports inside functions count too.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "geoagglom"
+LAYERS = {
+    "errors": 0,
+    "options": 0,
+    "seeding": 0,
+    "validation": 0,
+    "data": 1,
+    "measures": 2,
+    "spatial": 3,
+    "dynamics": 4,
+    "models": 4,
+    "plot": 5,
+    "study": 6,
+    "cli": 7,
+    "__main__": 7,
+}
+
+
+def imports():
+    """(module's layer name, imported layer name, where) for every geoagglom import."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        if "boundaries" in path.parts or (path.name == "__init__.py" and path.parent == PACKAGE):
+            continue
+        layer = path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "geoagglom" and len(parts) > 1 and parts[1] in LAYERS:
+                    found.append((layer, parts[1], f"{path.relative_to(PACKAGE)}:{node.lineno}"))
+    return found
+
+
+def test_no_module_imports_from_a_layer_above_it():
+    upward = [
+        f"{where}: {layer} imports {target}"
+        for layer, target, where in imports()
+        if LAYERS[target] > LAYERS[layer]
+    ]
+    assert upward == []
+
+
+@pytest.mark.parametrize("word", ["spillover cluster", "siphoning core"])
+def test_the_study_vocabulary_lives_in_the_study_layer(word):
+    outside = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if p.relative_to(PACKAGE).parts[0] not in ("study", "cli.py")
+        and word in p.read_text(encoding="utf-8")
+    ]
+    assert outside == []
