@@ -97,6 +97,11 @@ def _graph_from_pairs(ids, heads, tails, weights=None):
     Focal and neighbour rows are sorted in the order of ``ids`` (as libpysal's own
     builders do) and units without neighbours become zero-weight self-loops, the
     Graph's encoding of islands.
+
+    The adjacency's MultiIndex is built directly from the sorted positions (levels
+    ``ids``, codes the positions), which is exactly what ``Graph.from_arrays``
+    produces after its re-sorting, so the Graph is created with ``is_sorted=True``
+    and no per-row re-indexing.
     """
     n = len(ids)
     heads = np.asarray(heads, dtype=np.int64)
@@ -107,12 +112,33 @@ def _graph_from_pairs(ids, heads, tails, weights=None):
     has = np.zeros(n, dtype=bool)
     has[heads] = True
     isl = np.flatnonzero(~has)
-    heads = np.concatenate([heads, isl])
-    tails = np.concatenate([tails, isl])
-    weights = np.concatenate([weights, np.zeros(len(isl), dtype=weights.dtype)])
-    order = np.lexsort((tails, heads))
+    if len(isl):
+        heads = np.concatenate([heads, isl])
+        tails = np.concatenate([tails, isl])
+        weights = np.concatenate([weights, np.zeros(len(isl), dtype=weights.dtype)])
+    if len(heads) > 1 and not _is_sorted_pairs(heads, tails):
+        order = np.lexsort((tails, heads))
+        heads, tails, weights = heads[order], tails[order], weights[order]
     ids = np.asarray(ids)
-    return Graph.from_arrays(ids[heads[order]], ids[tails[order]], weights[order])
+    level = pd.Index(ids)
+    if isinstance(level, pd.MultiIndex) or not level.is_unique:
+        # tuple ids (or duplicates, refused upstream): leave it to libpysal
+        return Graph.from_arrays(ids[heads], ids[tails], weights)
+    index = pd.MultiIndex(
+        levels=[level, level],
+        codes=[heads, tails],
+        names=["focal", "neighbor"],
+        verify_integrity=False,
+    )
+    return Graph(pd.Series(weights, index=index, name="weight"), is_sorted=True)
+
+
+def _is_sorted_pairs(heads, tails):
+    """True when (heads, tails) is sorted by head, then tail."""
+    dh = np.diff(heads)
+    if (dh < 0).any():
+        return False
+    return bool(((dh > 0) | (np.diff(tails) > 0)).all())
 
 
 def _graph_positions(graph):
@@ -132,23 +158,34 @@ def _graph_positions(graph):
 # --------------------------------------------------------------------------- #
 # Contiguity
 # --------------------------------------------------------------------------- #
-_C1 = np.uint64(0x9E3779B97F4A7C15)
-_C2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_C1 = np.uint64(0xFF51AFD7ED558CCD)
+_C2 = np.uint64(0xC4CEB9FE1A85EC53)
+
+
+def _fmix64(k):
+    """MurmurHash3's 64-bit finaliser (a bijection whose every output bit depends on
+    every input bit); ``k`` is modified in place and returned."""
+    k ^= k >> np.uint64(33)
+    k *= _C1
+    k ^= k >> np.uint64(33)
+    k *= _C2
+    k ^= k >> np.uint64(33)
+    return k
 
 
 def _pair_hash(a, b):
-    """Multiplicative hash of two uint64 arrays; its high bits depend on every input bit.
+    """64-bit hash of two uint64 arrays; its high bits depend on every input bit.
 
     Only the high bits are used to group equal values (the low bits carry
     positions in :func:`_groups_by_hash`); equal inputs always give equal hashes
     and the rare collisions are resolved by comparing the inputs themselves.
+    (A full finaliser on both inputs: a plain multiplicative hash groups the
+    integer-valued coordinates of regular grids into long colliding runs.)
     """
     with np.errstate(over="ignore"):
-        h = a * _C1
-        h ^= b * _C2
-        h ^= h >> np.uint64(29)
-        h *= _C1
-    return h
+        h = _fmix64(a.copy())
+        h ^= b
+        return _fmix64(h)
 
 
 def _coord_hash(xy):
@@ -190,16 +227,18 @@ def _pairs_within_runs(run, eq):
     are rare but possible, so they are always checked on the coordinates).
     """
     first, second = [], []
+    step = run[1:] == run[:-1]
+    i = np.flatnonzero(step)
     d = 1
-    while d < len(run):
-        same = run[d:] == run[:-d]
-        if not same.any():
-            break
-        i = np.flatnonzero(same)
+    while len(i):
+        # i + d is in the same run as i exactly when i + d - 1 is and the step
+        # from i + d - 1 to i + d stays in the run: the candidates only shrink
         j = i + d
         ok = eq(i, j)
         first.append(i[ok])
         second.append(j[ok])
+        i = i[j < len(step)]
+        i = i[step[i + d]]
         d += 1
     if not first:
         return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -207,19 +246,29 @@ def _pairs_within_runs(run, eq):
 
 
 def _unique_unit_pairs(a, b, n):
-    """Symmetric, de-duplicated (head, tail) unit pairs, a != b, sorted by head, tail."""
+    """Symmetric, de-duplicated (head, tail) unit pairs, a != b, sorted by head, tail.
+
+    One sort of the undirected pair codes removes duplicates; a sparse CSR matrix
+    then lays out both directions by head. Memory is proportional to the pairs,
+    never to ``n * n``.
+    """
     keep = a != b
     a, b = a[keep], b[keep]
-    if n * n <= 200_000_000:
-        mat = np.zeros(n * n, dtype=bool)
-        mat[a * n + b] = True
-        mat[b * n + a] = True
-        code = np.flatnonzero(mat)
-    else:
-        code = np.sort(np.concatenate([a * n + b, b * n + a]))
-        if len(code):
-            code = code[np.concatenate([[True], code[1:] != code[:-1]])]
-    return np.divmod(code.astype(np.int64), n)
+    if len(a) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    code = np.minimum(a, b) * n + np.maximum(a, b)
+    code.sort()
+    code = code[np.concatenate([[True], code[1:] != code[:-1]])]
+    lo, hi = np.divmod(code, n)
+    # both directions, grouped by head with a counting sort (CSR construction);
+    # each head's tails come out sorted
+    mat = sparse.csr_array(
+        (np.ones(2 * len(lo), dtype=np.int8), (np.concatenate([lo, hi]), np.concatenate([hi, lo]))),
+        shape=(n, n),
+    )
+    mat.sort_indices()
+    heads = np.repeat(np.arange(n, dtype=np.int64), np.diff(mat.indptr))
+    return heads, mat.indices.astype(np.int64)
 
 
 def contiguity_pairs(geoms, rook=False):
@@ -251,9 +300,19 @@ def contiguity_pairs(geoms, rook=False):
             return np.empty(0, np.int64), np.empty(0, np.int64)
         x, y = xy[:, 0], xy[:, 1]
         pos, run = _groups_by_hash(_coord_hash(xy))
-        px, py = x[pos], y[pos]
+        px, py, pu = x[pos], y[pos], unit[pos]
+        # a unit's repeats of one vertex (a ring's closing vertex, shared ring
+        # vertices) sit next to each other in a run, whose positions are sorted:
+        # drop them before pairing
+        rep = np.zeros(len(pos), dtype=bool)
+        rep[1:] = (
+            (run[1:] == run[:-1]) & (pu[1:] == pu[:-1]) & (px[1:] == px[:-1]) & (py[1:] == py[:-1])
+        )
+        if rep.any():
+            keep = ~rep
+            run, px, py, pu = run[keep], px[keep], py[keep], pu[keep]
         i, j = _pairs_within_runs(run, lambda i, j: (px[i] == px[j]) & (py[i] == py[j]))
-        return _unique_unit_pairs(unit[pos[i]], unit[pos[j]], n)
+        return _unique_unit_pairs(pu[i], pu[j], n)
 
     parts, part_of = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
