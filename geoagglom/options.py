@@ -30,6 +30,7 @@ __all__ = [
     "LAYOUTS",
     "MORAN_METHODS",
     "OPTIONS",
+    "OUTSIDE_POINTS",
     "SCALINGS",
     "SCHEMES",
     "SPATIAL_MODELS",
@@ -176,6 +177,13 @@ SPATIAL_MODELS = Option(
         "sdem": "spatial Durbin error: y = X beta + W X theta + u, u = lambda W u + e",
     },
 )
+OUTSIDE_POINTS = Option(
+    "outside-points policy",
+    {
+        "raise": "an error giving the number and rows of points outside every unit",
+        "drop": "leave them out of the counts (reported with a warning and in attrs)",
+    },
+)
 MORAN_METHODS = Option(
     "Moran inference method",
     {
@@ -201,4 +209,5 @@ OPTIONS = {
     "index_weights": INDEX_WEIGHTS,
     "model": SPATIAL_MODELS,
     "moran_method": MORAN_METHODS,
+    "outside_points": OUTSIDE_POINTS,
 }
