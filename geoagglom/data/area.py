@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
+from geoagglom.compute import is_dask, require_dask
 from geoagglom.errors import InputError, format_ids
 from geoagglom.options import AREA_METHODS
 
@@ -47,9 +48,10 @@ def land_area(gdf, method="geodesic", crs=None):
 
     Parameters
     ----------
-    gdf : geopandas.GeoDataFrame or geopandas.GeoSeries
+    gdf : geopandas.GeoDataFrame, geopandas.GeoSeries or dask_geopandas.GeoDataFrame
         Polygonal units with a CRS set (any CRS; they are brought to
-        longitude/latitude on WGS84 for the geodesic method).
+        longitude/latitude on WGS84 for the geodesic method). A dask-geopandas
+        frame is measured partition by partition (see :mod:`geoagglom.compute`).
     method : {"geodesic", "equal-area"}, default "geodesic"
         See the module docstring.
     crs : str, int or pyproj.CRS, optional
@@ -75,8 +77,10 @@ def land_area(gdf, method="geodesic", crs=None):
     >>> float(geoagglom.land_area(shandong).round(0).loc[370100])  # Jinan
     10229.0
     """
-    geoms = getattr(gdf, "geometry", gdf)
     AREA_METHODS.check(method, "method")
+    if is_dask(gdf):
+        return _land_area_dask(gdf, method, crs)
+    geoms = getattr(gdf, "geometry", gdf)
     if geoms.crs is None:
         raise InputError(
             "The layer has no CRS, so its areas cannot be computed. Set it first, e.g. "
@@ -180,9 +184,29 @@ def _ring_areas(lon, lat, bounds, out, first, last):
         out[r] = abs(area(lon[a:b], lat[a:b])[0])
 
 
+def _land_area_dask(gdf, method, crs):
+    """land_area of every partition of a dask-geopandas frame, gathered in order."""
+    require_dask("land_area on a dask frame")
+    import dask
+
+    if gdf.crs is None:
+        raise InputError(
+            "The layer has no CRS, so its areas cannot be computed. Set it first, e.g. "
+            "gdf.set_crs('EPSG:4326') for longitude/latitude in degrees."
+        )
+    if method == "equal-area" and crs is None:
+        # one projection for the whole layer, as in memory
+        crs = _equal_area_crs(gdf.to_crs("EPSG:4326").total_bounds.compute())
+    parts = [dask.delayed(land_area)(part, method, crs) for part in gdf.to_delayed()]
+    return pd.concat(dask.compute(*parts))
+
+
 def _equal_area_crs(geoms):
-    """An Albers equal-area conic on WGS84 fitted to the layer's extent."""
-    west, south, east, north = geoms.to_crs("EPSG:4326").total_bounds
+    """An Albers equal-area conic on WGS84 fitted to the layer's extent (or its bounds)."""
+    if isinstance(geoms, np.ndarray):
+        west, south, east, north = geoms
+    else:
+        west, south, east, north = geoms.to_crs("EPSG:4326").total_bounds
     span = north - south
     lat_1, lat_2 = south + span / 6, north - span / 6
     if abs(lat_2 - lat_1) < 1e-6:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoagglom.compute import is_dask, require_dask
 from geoagglom.errors import InputError, PointsOutsideWarning, format_ids
 from geoagglom.options import OUTSIDE_POINTS
 
@@ -49,8 +50,8 @@ def points_to_units(
     points : geopandas.GeoDataFrame, pandas.DataFrame or dask_geopandas.GeoDataFrame
         One row per point. A GeoDataFrame of points (any CRS; reprojected to the
         units' CRS), or a DataFrame with longitude/latitude columns in degrees
-        (WGS 84) named by ``lon`` and ``lat``. A dask-geopandas frame is counted
-        partition by partition (see :mod:`geoagglom.distributed`).
+        (WGS 84) named by ``lon`` and ``lat``. A dask(-geopandas) frame is counted
+        partition by partition (see :mod:`geoagglom.compute`).
     units : geopandas.GeoDataFrame
         Polygonal units indexed by unit id, with a CRS.
     weight : str, optional
@@ -99,17 +100,13 @@ def points_to_units(
     """
     OUTSIDE_POINTS.check(outside, "outside")
     _check_units(units)
-    if _is_dask(points):
-        from geoagglom.distributed import _points_to_units_dask
-
-        counts, sums, outside_rows = _points_to_units_dask(points, units, weight, lon, lat)
+    if is_dask(units):
+        units = units.compute()
+    if is_dask(points):
+        counts, sums, outside_rows = _count_dask(points, units, weight, lon, lat)
     else:
         counts, sums, outside_rows = _count(points, units, weight, lon, lat)
     return _finish(units, counts, sums, outside_rows, weight, outside, area_col)
-
-
-def _is_dask(obj):
-    return type(obj).__module__.split(".")[0] in ("dask_geopandas", "dask")
 
 
 def _check_units(units):
@@ -239,6 +236,29 @@ def _count(points, units, weight, lon, lat, tree=None):
     counts = np.bincount(where[inside], minlength=n)
     sums = None if w is None else np.bincount(where[inside], weights=w[inside], minlength=n)
     return counts, sums, points.index[~inside]
+
+
+def _count_dask(points, units, weight, lon, lat):
+    """:func:`_count` on every partition of a dask frame; the per-unit arrays are summed.
+
+    The units (and their search tree) are shipped to the workers once; each
+    partition's points are matched against them where the partition lives.
+    """
+    require_dask("points_to_units on a dask frame")
+    import dask
+
+    units_d = dask.delayed(units, pure=True)
+    parts = [dask.delayed(_count)(part, units_d, weight, lon, lat) for part in points.to_delayed()]
+    results = dask.compute(*parts)
+    counts = np.zeros(len(units), dtype=np.int64)
+    sums = None if weight is None else np.zeros(len(units))
+    outside = []
+    for c, s, o in results:
+        counts += c
+        if sums is not None:
+            sums += s
+        outside.extend(o)
+    return counts, sums, pd.Index(outside)
 
 
 def _finish(units, counts, sums, outside_rows, weight, outside, area_col):

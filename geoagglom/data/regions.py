@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoagglom.compute import is_dask, require_dask
 from geoagglom.data.area import land_area
 from geoagglom.errors import AreaMismatchWarning, InputError, format_ids
 
@@ -117,9 +118,11 @@ def dissolve_regions(
 
     Parameters
     ----------
-    units : geopandas.GeoDataFrame or pandas.DataFrame
+    units : geopandas.GeoDataFrame, pandas.DataFrame or dask_geopandas.GeoDataFrame
         One row per unit, indexed by unit id. A plain DataFrame gives the sums
-        without geometries.
+        without geometries. A dask-geopandas frame is dissolved partition by
+        partition and the partial results combined (same regions, geometries
+        equal, sums to rounding; see :mod:`geoagglom.compute`).
     grouping : pandas.Series, dict or pandas.DataFrame
         Unit id → region; see :func:`normalize_grouping`. It must name every
         unit of ``units`` and no other.
@@ -164,6 +167,10 @@ def dissolve_regions(
         duplicate unit ids, missing sum columns, NaN in a summed column
         (naming units and column), a missing CRS when ``check_area`` needs one.
     """
+    if is_dask(units):
+        return _dissolve_dask(
+            units, grouping, region_col, sum_columns, unit_col, area_col, check_area, area_rtol
+        )
     groups = normalize_grouping(grouping, region_col, unit_col)
     if units.index.has_duplicates:
         raise InputError(
@@ -215,13 +222,42 @@ def dissolve_regions(
         out.attrs["members"] = members
         return out
 
-    import geopandas as gpd
-
     geoms = geometry.to_numpy()
     codes = pd.Index(out.index).get_indexer(region.to_numpy())
+    return _geometry_result(
+        out,
+        members,
+        geoms,
+        codes,
+        units.crs,
+        region_col,
+        area_col,
+        check_area,
+        area_rtol,
+        from_geometry,
+    )
+
+
+def _geometry_result(
+    out,
+    members,
+    geoms,
+    codes,
+    crs,
+    region_col,
+    area_col,
+    check_area,
+    area_rtol,
+    from_geometry,
+    robust_before=(),
+):
+    """The regions' GeoDataFrame: united geometries, area check, attrs."""
+    import geopandas as gpd
+
     united, robust = _union_by_region(geoms, codes, len(out))
+    robust = sorted(set(robust) | set(robust_before))
     method = "robust" if robust else "coverage"
-    result = gpd.GeoDataFrame(out, geometry=united, crs=units.crs)
+    result = gpd.GeoDataFrame(out, geometry=united, crs=crs)
     result.index.name = region_col
     if check_area and area_col in result.columns:
         if from_geometry:
@@ -243,12 +279,82 @@ def dissolve_regions(
                 "overlaps between units, or areas not measured on these boundaries. The "
                 f"summed areas are used; compare '{area_col}' with 'area_geometry_km2'.",
                 AreaMismatchWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
     result.attrs["members"] = members
     result.attrs["union_method"] = method
     result.attrs["robust_regions"] = [out.index[k] for k in robust]
     return result
+
+
+def _dissolve_dask(
+    units, grouping, region_col, sum_columns, unit_col, area_col, check_area, area_rtol
+):
+    """dissolve_regions of a dask-geopandas frame: each partition dissolved where it
+    lives (its sums and the coverage union of its share of every region), then the
+    partial results summed and their pieces united (pieces of a valid coverage form
+    a valid coverage, so the coverage union applies again)."""
+    require_dask("dissolve_regions on a dask frame")
+    import dask
+
+    groups = normalize_grouping(grouping, region_col, unit_col)
+    ids = units.index.compute()
+    if ids.has_duplicates:
+        raise InputError(
+            f"Unit ids {format_ids(pd.unique(ids[ids.duplicated()]))} appear "
+            "more than once in the units table; ids must be unique."
+        )
+    check_coverage(ids, groups)
+    if check_area and units.crs is None:
+        raise InputError(
+            "The units have no CRS, so the dissolved areas cannot be checked against the "
+            "geometries. Set it (e.g. units.set_crs('EPSG:4326')) or pass check_area=False."
+        )
+    from_geometry = area_col not in units.columns and units.crs is not None
+    groups_d = dask.delayed(groups, pure=True)
+
+    def piece(part, groups):
+        if len(part) == 0:
+            return None
+        return dissolve_regions(
+            part,
+            groups.loc[part.index],
+            region_col,
+            sum_columns,
+            area_col=area_col,
+            check_area=False,
+        )
+
+    pieces = [
+        p
+        for p in dask.compute(*[dask.delayed(piece)(part, groups_d) for part in units.to_delayed()])
+        if p is not None
+    ]
+    table = pd.concat([pd.DataFrame(p.drop(columns=p.geometry.name)) for p in pieces])
+    out = table.groupby(level=0, sort=True).sum()
+    out.index.name = region_col
+    members, robust_before = {}, set()
+    for p in pieces:
+        for r, m in p.attrs["members"].items():
+            members.setdefault(r, []).extend(m)
+        robust_before.update(p.attrs["robust_regions"])
+    members = {r: members[r] for r in out.index}
+    geoms = np.concatenate([np.asarray(p.geometry.values) for p in pieces])
+    codes = pd.Index(out.index).get_indexer(table.index)
+    robust_before = [out.index.get_loc(r) for r in robust_before]
+    return _geometry_result(
+        out,
+        members,
+        geoms,
+        codes,
+        units.crs,
+        region_col,
+        area_col,
+        check_area,
+        area_rtol,
+        from_geometry,
+        robust_before,
+    )
 
 
 def _union_by_region(geoms, codes, n_regions):
