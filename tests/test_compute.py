@@ -35,6 +35,11 @@ def grid(rows, cols, seed=0):
     )
 
 
+def parted(frame, npartitions):
+    """A dask-geopandas frame in the same row order (no sorting by index)."""
+    return dask_geopandas.from_geopandas(frame, npartitions=npartitions, sort=False)
+
+
 def same_graph(a, b):
     pd.testing.assert_series_equal(a.adjacency, b.adjacency)
     pd.testing.assert_index_equal(a.unique_ids, b.unique_ids)
@@ -45,15 +50,15 @@ def same_graph(a, b):
 def test_contiguity_with_halo_equals_in_memory_on_a_grid(nparts, kind):
     g = grid(17, 23)
     ref = ga.spatial_weights(g, kind)
-    same_graph(ga.spatial_weights(dask_geopandas.from_geopandas(g, npartitions=nparts, sort=False), kind), ref)
+    same_graph(ga.spatial_weights(parted(g, npartitions=nparts), kind), ref)
     # spatially coherent partitions (Hilbert order), compared with the same row order
-    sd = dask_geopandas.from_geopandas(g, npartitions=nparts, sort=False).spatial_shuffle()
+    sd = parted(g, npartitions=nparts).spatial_shuffle()
     same_graph(ga.spatial_weights(sd, kind), ga.spatial_weights(sd.compute(), kind))
 
 
 @pytest.mark.parametrize("nparts", [2, 4])
 def test_prefectures_weights_areas_dissolve_equal_in_memory(prefectures, nparts):
-    ddf = dask_geopandas.from_geopandas(prefectures, npartitions=nparts, sort=False)
+    ddf = parted(prefectures, npartitions=nparts)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # islands attached, components: same either way
         same_graph(
@@ -69,15 +74,11 @@ def test_prefectures_weights_areas_dissolve_equal_in_memory(prefectures, nparts)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Macao's statistical area: same either way
             ref = ga.dissolve_regions(units, units["province_adcode"])
-            ours = ga.dissolve_regions(
-                dask_geopandas.from_geopandas(units, npartitions=nparts, sort=False), units["province_adcode"]
-            )
+            ours = ga.dissolve_regions(parted(units, npartitions=nparts), units["province_adcode"])
         assert list(ours.index) == list(ref.index)
         np.testing.assert_array_equal(ours["n_units"], ref["n_units"])
         np.testing.assert_allclose(ours["area_km2"], ref["area_km2"], rtol=1e-12)
-        np.testing.assert_allclose(
-            ours["area_geometry_km2"], ref["area_geometry_km2"], rtol=1e-12
-        )
+        np.testing.assert_allclose(ours["area_geometry_km2"], ref["area_geometry_km2"], rtol=1e-12)
         assert shapely.equals(ours.geometry.to_numpy(), ref.geometry.to_numpy()).all()
         assert ours.attrs["members"] == ref.attrs["members"]
         assert ours.attrs["union_method"] == ref.attrs["union_method"] == "coverage"
@@ -99,7 +100,7 @@ def test_points_to_units_by_partition_equals_in_memory(prefectures, nparts):
         ref = ga.points_to_units(pts, prefectures, "staff", outside="drop")
     with pytest.warns(ga.errors.PointsOutsideWarning):
         ours = ga.points_to_units(
-            dask_geopandas.from_geopandas(pts, npartitions=nparts, sort=False),
+            parted(pts, npartitions=nparts),
             prefectures,
             "staff",
             outside="drop",
@@ -126,10 +127,10 @@ def test_local_cluster_of_two_workers(prefectures):
     g = grid(12, 9)
     with compute_client(workers=2, processes=False) as client:
         assert len(client.scheduler_info()["workers"]) == 2
-        ddf = dask_geopandas.from_geopandas(g, npartitions=4, sort=False)
+        ddf = parted(g, npartitions=4)
         same_graph(ga.spatial_weights(ddf, "queen"), ga.spatial_weights(g, "queen"))
         pd.testing.assert_series_equal(
-            ga.land_area(dask_geopandas.from_geopandas(prefectures, npartitions=3, sort=False)),
+            ga.land_area(parted(prefectures, npartitions=3)),
             ga.land_area(prefectures),
         )
         groups = pd.Series(g.index.str.split("-").str[0].astype(int) // 4, index=g.index)
