@@ -113,6 +113,7 @@ def dissolve_regions(
     area_col="area_km2",
     check_area=True,
     area_rtol=0.01,
+    verify_coverage=True,
 ):
     """Dissolve units into regions: summed additive columns and united geometries.
 
@@ -146,6 +147,13 @@ def dissolve_regions(
         coverage has exactly their sum as its geometric area, so only the
         robustly united regions are measured.
     area_rtol : float, default 0.01
+    verify_coverage : bool, default True
+        Check each region's coverage union where it can fail (see
+        :func:`_union_by_region`: a valid result whose planar area is the
+        members' sum) and unite the failing regions the robust way. ``False``
+        trusts the layer to be a clean coverage (as the bundled layers are,
+        checked in their tests) and skips the checks, like geopandas'
+        ``dissolve(method="coverage")``; only GEOS errors still fall back.
 
     Returns
     -------
@@ -169,7 +177,15 @@ def dissolve_regions(
     """
     if is_dask(units):
         return _dissolve_dask(
-            units, grouping, region_col, sum_columns, unit_col, area_col, check_area, area_rtol
+            units,
+            grouping,
+            region_col,
+            sum_columns,
+            unit_col,
+            area_col,
+            check_area,
+            area_rtol,
+            verify_coverage,
         )
     groups = normalize_grouping(grouping, region_col, unit_col)
     if units.index.has_duplicates:
@@ -235,6 +251,7 @@ def dissolve_regions(
         check_area,
         area_rtol,
         from_geometry,
+        check=verify_coverage,
     )
 
 
@@ -250,11 +267,12 @@ def _geometry_result(
     area_rtol,
     from_geometry,
     robust_before=(),
+    check=True,
 ):
     """The regions' GeoDataFrame: united geometries, area check, attrs."""
     import geopandas as gpd
 
-    united, robust = _union_by_region(geoms, codes, len(out))
+    united, robust = _union_by_region(geoms, codes, len(out), check)
     robust = sorted(set(robust) | set(robust_before))
     method = "robust" if robust else "coverage"
     result = gpd.GeoDataFrame(out, geometry=united, crs=crs)
@@ -288,7 +306,15 @@ def _geometry_result(
 
 
 def _dissolve_dask(
-    units, grouping, region_col, sum_columns, unit_col, area_col, check_area, area_rtol
+    units,
+    grouping,
+    region_col,
+    sum_columns,
+    unit_col,
+    area_col,
+    check_area,
+    area_rtol,
+    verify_coverage,
 ):
     """dissolve_regions of a dask-geopandas frame: each partition dissolved where it
     lives (its sums and the coverage union of its share of every region), then the
@@ -323,6 +349,7 @@ def _dissolve_dask(
             sum_columns,
             area_col=area_col,
             check_area=False,
+            verify_coverage=verify_coverage,
         )
 
     pieces = [
@@ -354,10 +381,11 @@ def _dissolve_dask(
         area_rtol,
         from_geometry,
         robust_before,
+        check=verify_coverage,
     )
 
 
-def _union_by_region(geoms, codes, n_regions):
+def _union_by_region(geoms, codes, n_regions, check=True):
     """Union of each region's members: the coverage union, checked where it can fail.
 
     ``shapely.coverage_union_all`` is exact on a valid coverage (members that do
@@ -372,7 +400,9 @@ def _union_by_region(geoms, codes, n_regions):
     areas (relative 1e-9); the regions that fail are united the robust way
     (``make_valid`` then ``union_all``).
 
-    Returns the list of geometries and the positions of the robust regions.
+    With ``check=False`` only GEOS errors (and empty members) send a region to
+    the robust union. Returns the list of geometries and the positions of the
+    robust regions.
     """
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(n_regions + 1))
@@ -387,10 +417,12 @@ def _union_by_region(geoms, codes, n_regions):
             # GEOS refuses some broken coverages outright ("incorrectly noded")
             united[k] = shapely.Polygon()
             failed[k] = True
-    planar = np.bincount(codes[order], weights=shapely.area(sorted_geoms), minlength=n_regions)
     has_empty = np.bincount(codes[order], weights=empty, minlength=n_regions) > 0
-    ok = shapely.is_valid(united) & ~has_empty & ~failed
-    ok &= np.abs(shapely.area(united) - planar) <= 1e-9 * np.maximum(planar, math.ulp(1.0))
+    ok = ~has_empty & ~failed
+    if check:
+        planar = np.bincount(codes[order], weights=shapely.area(sorted_geoms), minlength=n_regions)
+        ok &= shapely.is_valid(united)
+        ok &= np.abs(shapely.area(united) - planar) <= 1e-9 * np.maximum(planar, math.ulp(1.0))
     robust = np.flatnonzero(~ok)
     for k in robust:
         united[k] = shapely.union_all(shapely.make_valid(sorted_geoms[bounds[k] : bounds[k + 1]]))
