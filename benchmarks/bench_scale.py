@@ -12,7 +12,7 @@
    loop on the prefectures and a 100k-cell lon/lat grid.
 4. Local Moran, 99 permutations, 100k and 1M grid cells (rook, row-standardised), each in
    a FRESH process, with peak resident memory (tracemalloc during the
-   timed call; and the process's peak RSS from ``resource.getrusage``): geoagglom keeping
+   timed call; and the process's peak RSS (VmHWM)): geoagglom keeping
    the simulations (the default) and not keeping them (the study's path), and esda's
    ``Moran_Local`` (numba when installed, ``n_jobs=1``) at 100k.
 
@@ -211,7 +211,7 @@ def bench_area(repeat, side):
 
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
 side, who, repo = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 sys.path.insert(0, repo)
@@ -225,7 +225,12 @@ for dr, dc in ((-1, 0), (0, -1), (0, 1), (1, 0)):
 h, t = np.concatenate(h), np.concatenate(t)
 w = _graph_from_pairs(np.arange(n), h, t).transform("r")
 y = np.random.default_rng(0).normal(size=n) + 0.3 * (r / side)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def hwm_mb():
+    # VmHWM: this process's peak resident set (ru_maxrss survives exec from the parent)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+base = hwm_mb()
 if who == "esda":
     import warnings; warnings.simplefilter("ignore")
     import esda
@@ -240,9 +245,8 @@ tracemalloc.start()
 t0 = time.perf_counter(); call(2); warm = time.perf_counter() - t0
 traced = tracemalloc.get_traced_memory()[1]
 tracemalloc.stop()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"first_s": first, "warm_s": warm, "peak_mb": peak / 1024,
-                  "base_mb": base / 1024, "traced_mb": traced / 1e6}))
+print(json.dumps({"first_s": first, "warm_s": warm, "peak_mb": hwm_mb(),
+                  "base_mb": base, "traced_mb": traced / 1e6}))
 """
 
 
@@ -276,13 +280,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="100k cells only (no 1M cases)")
+    ap.add_argument(
+        "--only", choices=["contiguity", "dissolve", "area", "lisa"], help="one benchmark"
+    )
     args = ap.parse_args()
     big = 316 if args.quick else 1000
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()}")
-    bench_contiguity(args.repeat, [316] if args.quick else [316, 1000])
-    bench_dissolve(args.repeat, big)
-    bench_area(args.repeat, 316)
-    bench_lisa([316] if args.quick else [316, 1000], esda_max=200_000)
+    run = {args.only} if args.only else {"contiguity", "dissolve", "area", "lisa"}
+    if "contiguity" in run:
+        bench_contiguity(args.repeat, [316] if args.quick else [316, 1000])
+    if "dissolve" in run:
+        bench_dissolve(args.repeat, big)
+    if "area" in run:
+        bench_area(args.repeat, 316)
+    if "lisa" in run:
+        bench_lisa([316] if args.quick else [316, 1000], esda_max=200_000)
 
 
 if __name__ == "__main__":
