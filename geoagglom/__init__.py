@@ -16,6 +16,8 @@ __version__ = "0.1.0"
 # public name -> the module that defines it
 _PUBLIC = {
     "land_area": "geoagglom.data.area",
+    "compute_client": "geoagglom.compute",
+    "points_to_units": "geoagglom.data.points",
     "list_layers": "geoagglom.data.boundaries",
     "load_grouping": "geoagglom.data.boundaries",
     "load_layer": "geoagglom.data.boundaries",

@@ -143,8 +143,19 @@ class Terminated(BaseException):
     """SIGTERM (e.g. from ``timeout``), raised so that every cleanup runs."""
 
 
+#: The signal that stopped the run, if any: a library may wrap the exception raised
+#: for it (numba's compiler does), so the exit status does not rely on its type.
+_STOPPED_BY = []
+
+
 def _on_sigterm(signum, frame):
+    _STOPPED_BY.append(signal.SIGTERM)
     raise Terminated
+
+
+def _on_sigint(signum, frame):
+    _STOPPED_BY.append(signal.SIGINT)
+    raise KeyboardInterrupt
 
 
 def main(argv=None):
@@ -155,26 +166,40 @@ def main(argv=None):
     closed pipe (``geoagglom layers | head``) ends quietly.
     """
     args = build_parser().parse_args(argv)
+    _STOPPED_BY.clear()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous_int = signal.signal(signal.SIGINT, _on_sigint)
     try:
         args.run(args)
     except GeoagglomError as err:
-        print(f"geoagglom: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("geoagglom: interrupted; no output was left behind.", file=sys.stderr)
-        return 130
-    except Terminated:
-        print("geoagglom: terminated; no output was left behind.", file=sys.stderr)
-        return 143
+        if not _STOPPED_BY:
+            print(f"geoagglom: error: {err}", file=sys.stderr)
+            return 2
+        return _stopped()
+    except (KeyboardInterrupt, Terminated):
+        return _stopped()
     except BrokenPipeError:
         # the reader went away (| head): stop quietly, and keep Python from complaining
         # about the closed stdout at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except BaseException:
+        if _STOPPED_BY:  # the interruption came back wrapped in another exception
+            return _stopped()
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     return 0
+
+
+def _stopped():
+    """One line for an interrupted run (the output folder was removed by then)."""
+    if _STOPPED_BY and _STOPPED_BY[0] == signal.SIGTERM:
+        print("geoagglom: terminated; no output was left behind.", file=sys.stderr)
+        return 143
+    print("geoagglom: interrupted; no output was left behind.", file=sys.stderr)
+    return 130
 
 
 if __name__ == "__main__":

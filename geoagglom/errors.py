@@ -29,6 +29,10 @@ class AreaMismatchWarning(UserWarning):
     """A region's summed unit areas differ from the area of its dissolved geometry."""
 
 
+class PointsOutsideWarning(UserWarning):
+    """Points covered by no unit were dropped (``points_to_units(..., outside='drop')``)."""
+
+
 class GeometryRepairWarning(UserWarning):
     """Invalid geometries were repaired with ``shapely.make_valid``."""
 

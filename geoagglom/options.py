@@ -32,6 +32,7 @@ __all__ = [
     "LAYOUTS",
     "MORAN_METHODS",
     "OPTIONS",
+    "OUTSIDE_POINTS",
     "PANEL_SCALES",
     "ROSE_ALTERNATIVES",
     "SCALINGS",
@@ -224,6 +225,13 @@ SPATIAL_MODELS = Option(
         "sdem": "spatial Durbin error: y = X beta + W X theta + u, u = lambda W u + e",
     },
 )
+OUTSIDE_POINTS = Option(
+    "outside-points policy",
+    {
+        "raise": "an error giving the number and rows of points outside every unit",
+        "drop": "leave them out of the counts (reported with a warning and in attrs)",
+    },
+)
 MORAN_METHODS = Option(
     "Moran inference method",
     {
@@ -254,4 +262,5 @@ OPTIONS = {
     "empty": EMPTY_ROWS,
     "unbalanced": UNBALANCED,
     "rose_alternative": ROSE_ALTERNATIVES,
+    "outside_points": OUTSIDE_POINTS,
 }

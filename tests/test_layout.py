@@ -1,7 +1,7 @@
 """The package's layers import only downwards, and never in a circle.
 
 Order (a module may import from its own layer and the layers before it):
-base (errors, options, seeding, validation) → data → measures → spatial → dynamics,
+base (errors, options, seeding, validation, compute) → data → measures → spatial → dynamics,
 models → plot → study → cli. Lazy imports inside functions count too.
 """
 
@@ -16,6 +16,7 @@ LAYERS = {
     "options": 0,
     "seeding": 0,
     "validation": 0,
+    "compute": 0,
     "data": 1,
     "measures": 2,
     "spatial": 3,

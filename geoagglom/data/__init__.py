@@ -3,6 +3,7 @@
 from geoagglom.data.area import land_area
 from geoagglom.data.boundaries import list_layers, load_grouping, load_layer, read_boundaries
 from geoagglom.data.matching import MatchResult, match_units
+from geoagglom.data.points import points_to_units
 from geoagglom.data.regions import dissolve_regions
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "load_grouping",
     "load_layer",
     "match_units",
+    "points_to_units",
     "read_boundaries",
 ]

@@ -9,19 +9,32 @@ Two methods, both exact for the polygons as drawn:
 ``"equal-area"``
     The planar area in an equal-area projection: an Albers conic fitted to the
     layer's extent unless ``crs`` names another equal-area projection. Edges
-    are straight in the projection rather than geodesics, so the two methods
-    differ by far less than 0.01 % on real boundary data.
+    are straight in the projection rather than geodesics, and the projection's
+    own error grows away from its standard parallels, so the two methods differ
+    slightly: on the bundled China prefectures (one Albers conic for the whole
+    country) by at most 0.0076 % (median 0.0000067 %), and on a national county
+    layer with its long, simplified edges by up to 0.021 % (county 230422).
+    Use the geodesic method when areas must agree to better than 0.03 %.
+
+The geodesic areas are computed from flat coordinate arrays, ring by ring, on a
+few threads for large layers (pyproj releases the GIL while it measures a ring);
+they agree with a ``pyproj.Geod`` loop over the same rings to rounding (relative
+differences below 1e-15).
 
 A planar area is never computed in a geographic (longitude/latitude) CRS.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
+from geoagglom.compute import is_dask, require_dask
 from geoagglom.errors import InputError, format_ids
 from geoagglom.options import AREA_METHODS
 
@@ -35,9 +48,10 @@ def land_area(gdf, method="geodesic", crs=None):
 
     Parameters
     ----------
-    gdf : geopandas.GeoDataFrame or geopandas.GeoSeries
+    gdf : geopandas.GeoDataFrame, geopandas.GeoSeries or dask_geopandas.GeoDataFrame
         Polygonal units with a CRS set (any CRS; they are brought to
-        longitude/latitude on WGS84 for the geodesic method).
+        longitude/latitude on WGS84 for the geodesic method). A dask-geopandas
+        frame is measured partition by partition (see :mod:`geoagglom.compute`).
     method : {"geodesic", "equal-area"}, default "geodesic"
         See the module docstring.
     crs : str, int or pyproj.CRS, optional
@@ -63,8 +77,10 @@ def land_area(gdf, method="geodesic", crs=None):
     >>> float(geoagglom.land_area(shandong).round(0).loc[370100])  # Jinan
     10229.0
     """
-    geoms = getattr(gdf, "geometry", gdf)
     AREA_METHODS.check(method, "method")
+    if is_dask(gdf):
+        return _land_area_dask(gdf, method, crs)
+    geoms = getattr(gdf, "geometry", gdf)
     if geoms.crs is None:
         raise InputError(
             "The layer has no CRS, so its areas cannot be computed. Set it first, e.g. "
@@ -104,28 +120,93 @@ def _check_polygonal(geoms):
         )
 
 
-def _geodesic_areas_m2(geoms):
-    """Geodesic area (m²) of each (multi)polygon given in longitude/latitude degrees."""
+def _geodesic_areas_m2(geoms, threads=None):
+    """Geodesic area (m²) of each (multi)polygon given in longitude/latitude degrees.
+
+    All ring coordinates are read at once into two flat, contiguous arrays; each
+    ring is then a zero-copy slice handed to GeographicLib's polygon area
+    (through pyproj, which releases the GIL while it computes), so large layers
+    are split into ring batches measured on a few threads.
+    """
     parts, part_owner = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     # get_rings lists each polygon's exterior first, then its holes.
     is_exterior = np.r_[True, ring_part[1:] != ring_part[:-1]]
-    coords, ring_of_coord = shapely.get_coordinates(rings, return_index=True)
-    bounds = np.searchsorted(ring_of_coord, np.arange(len(rings) + 1))
+    coords = shapely.get_coordinates(rings)
+    lon = np.ascontiguousarray(coords[:, 0])
+    lat = np.ascontiguousarray(coords[:, 1])
+    del coords
+    bounds = np.zeros(len(rings) + 1, dtype=np.int64)
+    np.cumsum(shapely.get_num_coordinates(rings), out=bounds[1:])
     ring_area = np.empty(len(rings))
-    for r in range(len(rings)):
-        lon = coords[bounds[r] : bounds[r + 1], 0]
-        lat = coords[bounds[r] : bounds[r + 1], 1]
-        # Orientation differs between files; the magnitude is what matters.
-        ring_area[r] = abs(_WGS84.polygon_area_perimeter(lon, lat)[0])
+    n_threads = _area_threads(len(lon), threads)
+    if n_threads <= 1:
+        _ring_areas(lon, lat, bounds, ring_area, 0, len(rings))
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        # batches of about equal vertex counts
+        cuts = np.searchsorted(bounds, np.linspace(0, len(lon), 4 * n_threads + 1))
+        cuts[0], cuts[-1] = 0, len(rings)
+        with ThreadPoolExecutor(n_threads) as pool:
+            jobs = [
+                pool.submit(_ring_areas, lon, lat, bounds, ring_area, a, b)
+                for a, b in itertools.pairwise(cuts)
+                if b > a
+            ]
+            for job in jobs:
+                job.result()
     signed = np.where(is_exterior, ring_area, -ring_area)
     part_area = np.bincount(ring_part, weights=signed, minlength=len(parts))
     return np.bincount(part_owner, weights=part_area, minlength=len(geoms))
 
 
+#: Vertices from which the geodesic area is computed on several threads.
+_THREADS_FROM = 200_000
+
+
+def _area_threads(n_vertices, threads):
+    if threads is not None:
+        return max(int(threads), 1)
+    if n_vertices < _THREADS_FROM:
+        return 1
+    return max(min(os.cpu_count() or 1, 4), 1)
+
+
+def _ring_areas(lon, lat, bounds, out, first, last):
+    """Absolute geodesic area of rings ``first .. last - 1`` into ``out``."""
+    # pyproj's buffer-level entry point takes the contiguous slices as they are;
+    # the public polygon_area_perimeter copies each ring first
+    area = getattr(_WGS84, "_polygon_area_perimeter", None) or _WGS84.polygon_area_perimeter
+    for r in range(first, last):
+        a, b = bounds[r], bounds[r + 1]
+        # Orientation differs between files; the magnitude is what matters.
+        out[r] = abs(area(lon[a:b], lat[a:b])[0])
+
+
+def _land_area_dask(gdf, method, crs):
+    """land_area of every partition of a dask-geopandas frame, gathered in order."""
+    require_dask("land_area on a dask frame")
+    import dask
+
+    if gdf.crs is None:
+        raise InputError(
+            "The layer has no CRS, so its areas cannot be computed. Set it first, e.g. "
+            "gdf.set_crs('EPSG:4326') for longitude/latitude in degrees."
+        )
+    if method == "equal-area" and crs is None:
+        # one projection for the whole layer, as in memory
+        crs = _equal_area_crs(gdf.to_crs("EPSG:4326").total_bounds.compute())
+    parts = [dask.delayed(land_area)(part, method, crs) for part in gdf.to_delayed()]
+    return pd.concat(dask.compute(*parts))
+
+
 def _equal_area_crs(geoms):
-    """An Albers equal-area conic on WGS84 fitted to the layer's extent."""
-    west, south, east, north = geoms.to_crs("EPSG:4326").total_bounds
+    """An Albers equal-area conic on WGS84 fitted to the layer's extent (or its bounds)."""
+    if isinstance(geoms, np.ndarray):
+        west, south, east, north = geoms
+    else:
+        west, south, east, north = geoms.to_crs("EPSG:4326").total_bounds
     span = north - south
     lat_1, lat_2 = south + span / 6, north - span / 6
     if abs(lat_2 - lat_1) < 1e-6:

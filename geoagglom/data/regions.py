@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoagglom.compute import is_dask, require_dask
 from geoagglom.data.area import land_area
 from geoagglom.errors import AreaMismatchWarning, InputError, format_ids
 
@@ -112,14 +113,17 @@ def dissolve_regions(
     area_col="area_km2",
     check_area=True,
     area_rtol=0.01,
+    verify_coverage=True,
 ):
     """Dissolve units into regions: summed additive columns and united geometries.
 
     Parameters
     ----------
-    units : geopandas.GeoDataFrame or pandas.DataFrame
+    units : geopandas.GeoDataFrame, pandas.DataFrame or dask_geopandas.GeoDataFrame
         One row per unit, indexed by unit id. A plain DataFrame gives the sums
-        without geometries.
+        without geometries. A dask-geopandas frame is dissolved partition by
+        partition and the partial results combined (same regions, geometries
+        equal, sums to rounding; see :mod:`geoagglom.compute`).
     grouping : pandas.Series, dict or pandas.DataFrame
         Unit id → region; see :func:`normalize_grouping`. It must name every
         unit of ``units`` and no other.
@@ -133,23 +137,36 @@ def dissolve_regions(
     area_col : str, default "area_km2"
         Land areas of the units in km². If absent from a GeoDataFrame, they are
         computed from its geometries (geodesic). A region's area is the SUM of
-        its units' areas.
+        its units' areas (never re-measured on the dissolved geometry).
     check_area : bool, default True
         Compare every region's summed area with the geodesic area of its
         dissolved geometry (column ``area_geometry_km2``) and warn, naming the
         regions, where they differ by more than ``area_rtol`` (gaps, overlaps or
-        areas that did not come from these geometries). Needs a CRS.
+        areas that did not come from these geometries). Needs a CRS. When the
+        areas were computed here from the same geometries, a region united as a
+        coverage has exactly their sum as its geometric area, so only the
+        robustly united regions are measured.
     area_rtol : float, default 0.01
+    verify_coverage : bool, default True
+        Check each region's coverage union where it can fail (see
+        :func:`_union_by_region`: a valid result whose planar area is the
+        members' sum) and unite the failing regions the robust way. ``False``
+        trusts the layer to be a clean coverage (as the bundled layers are,
+        checked in their tests) and skips the checks, like geopandas'
+        ``dissolve(method="coverage")``; only GEOS errors still fall back.
 
     Returns
     -------
     geopandas.GeoDataFrame or pandas.DataFrame
         One row per region (index named ``region_col``) with ``n_units``, the
         summed columns and, for a GeoDataFrame, the geometry. ``attrs`` holds
-        ``members`` (region → list of unit ids) and ``union_method``:
-        ``"coverage"`` when the units form a valid coverage (fast, exact
-        ``shapely.coverage_union_all``), else ``"robust"`` (``make_valid`` then
-        ``union_all``).
+        ``members`` (region → list of unit ids), ``union_method``:
+        ``"coverage"`` when every region's members form a valid coverage (fast,
+        exact ``shapely.coverage_union_all``), else ``"robust"``, and
+        ``robust_regions``: the regions united the robust way (``make_valid``
+        then ``union_all``) because their coverage union failed its checks
+        (an invalid result, an area other than the members' summed area, or
+        a GEOS error).
 
     Raises
     ------
@@ -158,6 +175,18 @@ def dissolve_regions(
         duplicate unit ids, missing sum columns, NaN in a summed column
         (naming units and column), a missing CRS when ``check_area`` needs one.
     """
+    if is_dask(units):
+        return _dissolve_dask(
+            units,
+            grouping,
+            region_col,
+            sum_columns,
+            unit_col,
+            area_col,
+            check_area,
+            area_rtol,
+            verify_coverage,
+        )
     groups = normalize_grouping(grouping, region_col, unit_col)
     if units.index.has_duplicates:
         raise InputError(
@@ -173,10 +202,12 @@ def dissolve_regions(
         )
     table = pd.DataFrame(index=units.index)
     columns = list(sum_columns or [])
+    from_geometry = False
     if area_col in units.columns:
         table[area_col] = units[area_col]
     elif geometry is not None and units.crs is not None:
         table[area_col] = land_area(geometry)
+        from_geometry = True
     if area_col not in columns and area_col in table.columns:
         columns.append(area_col)
     for col in columns:
@@ -207,21 +238,55 @@ def dissolve_regions(
         out.attrs["members"] = members
         return out
 
-    import geopandas as gpd
-
     geoms = geometry.to_numpy()
     codes = pd.Index(out.index).get_indexer(region.to_numpy())
-    if bool(shapely.coverage_is_valid(geoms)) and not shapely.is_empty(geoms).any():
-        method = "coverage"
-        united = [shapely.coverage_union_all(geoms[codes == k]) for k in range(len(out))]
-    else:
-        method = "robust"
-        fixed = shapely.make_valid(geoms)
-        united = [shapely.union_all(fixed[codes == k]) for k in range(len(out))]
-    result = gpd.GeoDataFrame(out, geometry=united, crs=units.crs)
+    return _geometry_result(
+        out,
+        members,
+        geoms,
+        codes,
+        units.crs,
+        region_col,
+        area_col,
+        check_area,
+        area_rtol,
+        from_geometry,
+        check=verify_coverage,
+    )
+
+
+def _geometry_result(
+    out,
+    members,
+    geoms,
+    codes,
+    crs,
+    region_col,
+    area_col,
+    check_area,
+    area_rtol,
+    from_geometry,
+    robust_before=(),
+    check=True,
+):
+    """The regions' GeoDataFrame: united geometries, area check, attrs."""
+    import geopandas as gpd
+
+    united, robust = _union_by_region(geoms, codes, len(out), check)
+    robust = sorted(set(robust) | set(robust_before))
+    method = "robust" if robust else "coverage"
+    result = gpd.GeoDataFrame(out, geometry=united, crs=crs)
     result.index.name = region_col
     if check_area and area_col in result.columns:
-        result["area_geometry_km2"] = land_area(result.geometry).to_numpy()
+        if from_geometry:
+            # the unit areas were measured on these geometries: a coverage union's
+            # geodesic area is their sum, so only robust regions are measured
+            geo = result[area_col].to_numpy(dtype=float, copy=True)
+            if robust:
+                geo[robust] = land_area(result.geometry.iloc[robust]).to_numpy()
+            result["area_geometry_km2"] = geo
+        else:
+            result["area_geometry_km2"] = land_area(result.geometry).to_numpy()
         summed = result[area_col].to_numpy()
         geo = result["area_geometry_km2"].to_numpy()
         off = np.abs(summed - geo) > area_rtol * np.maximum(np.abs(geo), math.ulp(1.0))
@@ -232,8 +297,133 @@ def dissolve_regions(
                 "overlaps between units, or areas not measured on these boundaries. The "
                 f"summed areas are used; compare '{area_col}' with 'area_geometry_km2'.",
                 AreaMismatchWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
     result.attrs["members"] = members
     result.attrs["union_method"] = method
+    result.attrs["robust_regions"] = [out.index[k] for k in robust]
     return result
+
+
+def _dissolve_dask(
+    units,
+    grouping,
+    region_col,
+    sum_columns,
+    unit_col,
+    area_col,
+    check_area,
+    area_rtol,
+    verify_coverage,
+):
+    """dissolve_regions of a dask-geopandas frame: each partition dissolved where it
+    lives (its sums and the coverage union of its share of every region), then the
+    partial results summed and their pieces united (pieces of a valid coverage form
+    a valid coverage, so the coverage union applies again)."""
+    require_dask("dissolve_regions on a dask frame")
+    import dask
+
+    groups = normalize_grouping(grouping, region_col, unit_col)
+    ids = units.index.compute()
+    if ids.has_duplicates:
+        raise InputError(
+            f"Unit ids {format_ids(pd.unique(ids[ids.duplicated()]))} appear "
+            "more than once in the units table; ids must be unique."
+        )
+    check_coverage(ids, groups)
+    if check_area and units.crs is None:
+        raise InputError(
+            "The units have no CRS, so the dissolved areas cannot be checked against the "
+            "geometries. Set it (e.g. units.set_crs('EPSG:4326')) or pass check_area=False."
+        )
+    from_geometry = area_col not in units.columns and units.crs is not None
+    groups_d = dask.delayed(groups, pure=True)
+
+    def piece(part, groups):
+        if len(part) == 0:
+            return None
+        return dissolve_regions(
+            part,
+            groups.loc[part.index],
+            region_col,
+            sum_columns,
+            area_col=area_col,
+            check_area=False,
+            verify_coverage=verify_coverage,
+        )
+
+    pieces = [
+        p
+        for p in dask.compute(*[dask.delayed(piece)(part, groups_d) for part in units.to_delayed()])
+        if p is not None
+    ]
+    table = pd.concat([pd.DataFrame(p.drop(columns=p.geometry.name)) for p in pieces])
+    out = table.groupby(level=0, sort=True).sum()
+    out.index.name = region_col
+    members, robust_before = {}, set()
+    for p in pieces:
+        for r, m in p.attrs["members"].items():
+            members.setdefault(r, []).extend(m)
+        robust_before.update(p.attrs["robust_regions"])
+    members = {r: members[r] for r in out.index}
+    geoms = np.concatenate([np.asarray(p.geometry.values) for p in pieces])
+    codes = pd.Index(out.index).get_indexer(table.index)
+    robust_before = [out.index.get_loc(r) for r in robust_before]
+    return _geometry_result(
+        out,
+        members,
+        geoms,
+        codes,
+        units.crs,
+        region_col,
+        area_col,
+        check_area,
+        area_rtol,
+        from_geometry,
+        robust_before,
+        check=verify_coverage,
+    )
+
+
+def _union_by_region(geoms, codes, n_regions, check=True):
+    """Union of each region's members: the coverage union, checked where it can fail.
+
+    ``shapely.coverage_union_all`` is exact on a valid coverage (members that do
+    not overlap and whose shared borders carry the same vertices); on anything
+    else its result is wrong in one of three visible ways: a GEOS error
+    ("incorrectly noded"), an invalid geometry (crossing or unmatched border
+    edges: every mismatched-vertex or overlapping case) or an area other than the
+    members' summed area (members nested in one another or duplicated). So
+    instead of a full ``coverage_is_valid`` of the whole layer (as slow as the
+    union itself), each region's coverage union is accepted when it is valid and
+    its planar area (in the layer's CRS) equals the sum of its members' planar
+    areas (relative 1e-9); the regions that fail are united the robust way
+    (``make_valid`` then ``union_all``).
+
+    With ``check=False`` only GEOS errors (and empty members) send a region to
+    the robust union. Returns the list of geometries and the positions of the
+    robust regions.
+    """
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_regions + 1))
+    sorted_geoms = geoms[order]
+    empty = shapely.is_empty(sorted_geoms)
+    united = np.empty(n_regions, dtype=object)
+    failed = np.zeros(n_regions, dtype=bool)
+    for k in range(n_regions):
+        try:
+            united[k] = shapely.coverage_union_all(sorted_geoms[bounds[k] : bounds[k + 1]])
+        except shapely.errors.GEOSException:
+            # GEOS refuses some broken coverages outright ("incorrectly noded")
+            united[k] = shapely.Polygon()
+            failed[k] = True
+    has_empty = np.bincount(codes[order], weights=empty, minlength=n_regions) > 0
+    ok = ~has_empty & ~failed
+    if check:
+        planar = np.bincount(codes[order], weights=shapely.area(sorted_geoms), minlength=n_regions)
+        ok &= shapely.is_valid(united)
+        ok &= np.abs(shapely.area(united) - planar) <= 1e-9 * np.maximum(planar, math.ulp(1.0))
+    robust = np.flatnonzero(~ok)
+    for k in robust:
+        united[k] = shapely.union_all(shapely.make_valid(sorted_geoms[bounds[k] : bounds[k + 1]]))
+    return list(united), list(robust)

@@ -39,11 +39,16 @@ from geoagglom.plot.style import (
     _Style,
 )
 
-with warnings.catch_warnings():
-    # mapclassify says so on import when numba is absent; its pure-Python path is
-    # fast enough for maps of a few hundred units.
-    warnings.filterwarnings("ignore", message="Numba not installed")
-    import mapclassify
+
+def _mapclassify():
+    """mapclassify, imported when a map is classified (it compiles numba code on
+    import when numba is installed: seconds that start-up should not pay)."""
+    with warnings.catch_warnings():
+        # mapclassify says so on import when numba is absent; its pure-Python path is
+        # fast enough for maps of a few hundred units.
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        import mapclassify
+    return mapclassify
 
 
 # --------------------------------------------------------------------------- #
@@ -314,7 +319,7 @@ def _classify(pooled, scheme, k, bins):
         bins = np.asarray(bins, dtype=float)
         if bins.ndim != 1 or len(bins) == 0 or np.any(np.diff(bins) <= 0):
             raise InputError(f"bins={bins.tolist()} must be a non-empty, strictly increasing list.")
-        return mapclassify.UserDefined(pooled, bins)
+        return _mapclassify().UserDefined(pooled, bins)
     if bins is not None:
         raise InputError(
             f"bins= is only used with scheme='user_defined' (scheme is {scheme!r}); "
@@ -331,10 +336,10 @@ def _classify(pooled, scheme, k, bins):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Numba not installed")
         if scheme == "quantiles":
-            return mapclassify.Quantiles(pooled, k=k)
+            return _mapclassify().Quantiles(pooled, k=k)
         if scheme == "natural_breaks":
-            return mapclassify.FisherJenks(pooled, k=k)
-        return mapclassify.EqualInterval(pooled, k=k)
+            return _mapclassify().FisherJenks(pooled, k=k)
+        return _mapclassify().EqualInterval(pooled, k=k)
 
 
 def _auto_formatter(edges):

@@ -60,9 +60,12 @@ def _conditional_sims(wts, focal, values, observed, scaling, permutations, rng, 
     For unit ``i`` the simulated statistic is
     ``scaling * focal_i * (sum_j w_ij values[draw_j] + w_ii values_i)``, where the
     ``k_i`` draws are distinct units other than ``i``. Returns
-    ``(greater, less, sims)``: counts of draws >= / <= ``observed`` per unit and, if
-    ``keep``, the ``(permutations, n)`` simulated values (a transposed view of a
-    unit-major array).
+    ``(greater, less, sims, moments)``: counts of draws >= / <= ``observed`` per
+    unit; if ``keep``, the ``(permutations, n)`` simulated values (a transposed view
+    of a unit-major array), else None; and ``moments = (mean, std)`` of each unit's
+    simulated values (population std, as ``numpy.std``), accumulated block by block
+    (Chan et al.'s pairwise update of count, mean and sum of squared deviations) so
+    that memory stays bounded by one block whatever the number of permutations.
 
     Each permutation draws one ordered sample without replacement that all units
     share (as esda does); unit ``i`` uses it with ``i`` itself skipped, so its
@@ -99,8 +102,21 @@ def _conditional_sims(wts, focal, values, observed, scaling, permutations, rng, 
         less += np.sum(sim <= obs, axis=1)
         if keep:
             sims[:, done : done + c] = sim
+        else:
+            b_mean = sim.mean(axis=1)
+            sim -= b_mean[:, None]
+            b_m2 = np.einsum("ij,ij->i", sim, sim)
+            if done == 0:
+                mean, m2 = b_mean, b_m2
+            else:
+                total = done + c
+                delta = b_mean - mean
+                mean = mean + delta * (c / total)
+                m2 = m2 + b_m2 + delta * delta * (done * c / total)
         done += c
-    return greater, less, (sims.T if keep else None)
+    if keep:
+        return greater, less, sims.T, (sims.mean(axis=1), sims.std(axis=1))
+    return greater, less, None, (mean, np.sqrt(np.maximum(m2, 0.0) / permutations))
 
 
 def _equal_weight_lags(values, card, row_w, rng):

@@ -46,6 +46,7 @@ from libpysal.graph import Graph
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from geoagglom.compute import is_dask, require_dask
 from geoagglom.errors import InputError, SpatialWeightsWarning, format_ids
 from geoagglom.options import ISLANDS, TRANSFORMS, WEIGHTS
 
@@ -97,6 +98,11 @@ def _graph_from_pairs(ids, heads, tails, weights=None):
     Focal and neighbour rows are sorted in the order of ``ids`` (as libpysal's own
     builders do) and units without neighbours become zero-weight self-loops, the
     Graph's encoding of islands.
+
+    The adjacency's MultiIndex is built directly from the sorted positions (levels
+    ``ids``, codes the positions), which is exactly what ``Graph.from_arrays``
+    produces after its re-sorting, so the Graph is created with ``is_sorted=True``
+    and no per-row re-indexing.
     """
     n = len(ids)
     heads = np.asarray(heads, dtype=np.int64)
@@ -107,12 +113,33 @@ def _graph_from_pairs(ids, heads, tails, weights=None):
     has = np.zeros(n, dtype=bool)
     has[heads] = True
     isl = np.flatnonzero(~has)
-    heads = np.concatenate([heads, isl])
-    tails = np.concatenate([tails, isl])
-    weights = np.concatenate([weights, np.zeros(len(isl), dtype=weights.dtype)])
-    order = np.lexsort((tails, heads))
+    if len(isl):
+        heads = np.concatenate([heads, isl])
+        tails = np.concatenate([tails, isl])
+        weights = np.concatenate([weights, np.zeros(len(isl), dtype=weights.dtype)])
+    if len(heads) > 1 and not _is_sorted_pairs(heads, tails):
+        order = np.lexsort((tails, heads))
+        heads, tails, weights = heads[order], tails[order], weights[order]
     ids = np.asarray(ids)
-    return Graph.from_arrays(ids[heads[order]], ids[tails[order]], weights[order])
+    level = pd.Index(ids)
+    if isinstance(level, pd.MultiIndex) or not level.is_unique:
+        # tuple ids (or duplicates, refused upstream): leave it to libpysal
+        return Graph.from_arrays(ids[heads], ids[tails], weights)
+    index = pd.MultiIndex(
+        levels=[level, level],
+        codes=[heads, tails],
+        names=["focal", "neighbor"],
+        verify_integrity=False,
+    )
+    return Graph(pd.Series(weights, index=index, name="weight"), is_sorted=True)
+
+
+def _is_sorted_pairs(heads, tails):
+    """True when (heads, tails) is sorted by head, then tail."""
+    dh = np.diff(heads)
+    if (dh < 0).any():
+        return False
+    return bool(((dh > 0) | (np.diff(tails) > 0)).all())
 
 
 def _graph_positions(graph):
@@ -132,23 +159,34 @@ def _graph_positions(graph):
 # --------------------------------------------------------------------------- #
 # Contiguity
 # --------------------------------------------------------------------------- #
-_C1 = np.uint64(0x9E3779B97F4A7C15)
-_C2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_C1 = np.uint64(0xFF51AFD7ED558CCD)
+_C2 = np.uint64(0xC4CEB9FE1A85EC53)
+
+
+def _fmix64(k):
+    """MurmurHash3's 64-bit finaliser (a bijection whose every output bit depends on
+    every input bit); ``k`` is modified in place and returned."""
+    k ^= k >> np.uint64(33)
+    k *= _C1
+    k ^= k >> np.uint64(33)
+    k *= _C2
+    k ^= k >> np.uint64(33)
+    return k
 
 
 def _pair_hash(a, b):
-    """Multiplicative hash of two uint64 arrays; its high bits depend on every input bit.
+    """64-bit hash of two uint64 arrays; its high bits depend on every input bit.
 
     Only the high bits are used to group equal values (the low bits carry
     positions in :func:`_groups_by_hash`); equal inputs always give equal hashes
     and the rare collisions are resolved by comparing the inputs themselves.
+    (A full finaliser on both inputs: a plain multiplicative hash groups the
+    integer-valued coordinates of regular grids into long colliding runs.)
     """
     with np.errstate(over="ignore"):
-        h = a * _C1
-        h ^= b * _C2
-        h ^= h >> np.uint64(29)
-        h *= _C1
-    return h
+        h = _fmix64(a.copy())
+        h ^= b
+        return _fmix64(h)
 
 
 def _coord_hash(xy):
@@ -190,16 +228,18 @@ def _pairs_within_runs(run, eq):
     are rare but possible, so they are always checked on the coordinates).
     """
     first, second = [], []
+    step = run[1:] == run[:-1]
+    i = np.flatnonzero(step)
     d = 1
-    while d < len(run):
-        same = run[d:] == run[:-d]
-        if not same.any():
-            break
-        i = np.flatnonzero(same)
+    while len(i):
+        # i + d is in the same run as i exactly when i + d - 1 is and the step
+        # from i + d - 1 to i + d stays in the run: the candidates only shrink
         j = i + d
         ok = eq(i, j)
         first.append(i[ok])
         second.append(j[ok])
+        i = i[j < len(step)]
+        i = i[step[i + d]]
         d += 1
     if not first:
         return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -207,19 +247,29 @@ def _pairs_within_runs(run, eq):
 
 
 def _unique_unit_pairs(a, b, n):
-    """Symmetric, de-duplicated (head, tail) unit pairs, a != b, sorted by head, tail."""
+    """Symmetric, de-duplicated (head, tail) unit pairs, a != b, sorted by head, tail.
+
+    One sort of the undirected pair codes removes duplicates; a sparse CSR matrix
+    then lays out both directions by head. Memory is proportional to the pairs,
+    never to ``n * n``.
+    """
     keep = a != b
     a, b = a[keep], b[keep]
-    if n * n <= 200_000_000:
-        mat = np.zeros(n * n, dtype=bool)
-        mat[a * n + b] = True
-        mat[b * n + a] = True
-        code = np.flatnonzero(mat)
-    else:
-        code = np.sort(np.concatenate([a * n + b, b * n + a]))
-        if len(code):
-            code = code[np.concatenate([[True], code[1:] != code[:-1]])]
-    return np.divmod(code.astype(np.int64), n)
+    if len(a) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    code = np.minimum(a, b) * n + np.maximum(a, b)
+    code.sort()
+    code = code[np.concatenate([[True], code[1:] != code[:-1]])]
+    lo, hi = np.divmod(code, n)
+    # both directions, grouped by head with a counting sort (CSR construction);
+    # each head's tails come out sorted
+    mat = sparse.csr_array(
+        (np.ones(2 * len(lo), dtype=np.int8), (np.concatenate([lo, hi]), np.concatenate([hi, lo]))),
+        shape=(n, n),
+    )
+    mat.sort_indices()
+    heads = np.repeat(np.arange(n, dtype=np.int64), np.diff(mat.indptr))
+    return heads, mat.indices.astype(np.int64)
 
 
 def contiguity_pairs(geoms, rook=False):
@@ -251,9 +301,19 @@ def contiguity_pairs(geoms, rook=False):
             return np.empty(0, np.int64), np.empty(0, np.int64)
         x, y = xy[:, 0], xy[:, 1]
         pos, run = _groups_by_hash(_coord_hash(xy))
-        px, py = x[pos], y[pos]
+        px, py, pu = x[pos], y[pos], unit[pos]
+        # a unit's repeats of one vertex (a ring's closing vertex, shared ring
+        # vertices) sit next to each other in a run, whose positions are sorted:
+        # drop them before pairing
+        rep = np.zeros(len(pos), dtype=bool)
+        rep[1:] = (
+            (run[1:] == run[:-1]) & (pu[1:] == pu[:-1]) & (px[1:] == px[:-1]) & (py[1:] == py[:-1])
+        )
+        if rep.any():
+            keep = ~rep
+            run, px, py, pu = run[keep], px[keep], py[keep], pu[keep]
         i, j = _pairs_within_runs(run, lambda i, j: (px[i] == px[j]) & (py[i] == py[j]))
-        return _unique_unit_pairs(unit[pos[i]], unit[pos[j]], n)
+        return _unique_unit_pairs(pu[i], pu[j], n)
 
     parts, part_of = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
@@ -405,10 +465,14 @@ def spatial_weights(
 
     Parameters
     ----------
-    layer : geopandas.GeoDataFrame or GeoSeries
+    layer : geopandas.GeoDataFrame, GeoSeries or dask_geopandas.GeoDataFrame
         One row per unit, indexed by unit id (any hashable, unique). Any CRS;
         contiguity is read from the geometries as they are, distances are
-        great-circle kilometres on WGS 84 longitude/latitude.
+        great-circle kilometres on WGS 84 longitude/latitude. A dask-geopandas
+        layer gets its queen/rook pairs partition by partition, each with a halo
+        of the other partitions' units whose bounding boxes meet its own, and
+        gives the same Graph as in memory (see :mod:`geoagglom.compute`); for
+        ``knn``/``distance`` it is gathered first.
     kind : {'queen', 'rook', 'knn', 'distance'}, default 'queen'
         ``queen``: share at least one vertex; ``rook``: share at least one edge;
         ``knn``: the ``k`` nearest units (asymmetric in general);
@@ -453,6 +517,12 @@ def spatial_weights(
     (``strict=False``) and gives the same neighbour sets on clean coverages; see
     the module docstring for the two degenerate cases treated differently.
     """
+    if is_dask(layer):
+        require_dask("spatial_weights on a dask frame")
+        if kind in ("queen", "rook"):
+            return _spatial_weights_dask(layer, kind, islands, transform, nearest_k, points, ids)
+        # knn and distance need only one point per unit: gather the layer
+        layer = layer.compute()
     if not isinstance(layer, gpd.GeoDataFrame | gpd.GeoSeries):
         raise InputError(
             f"layer must be a GeoDataFrame or GeoSeries, got {type(layer).__name__}; "
@@ -517,6 +587,23 @@ def spatial_weights(
         heads = np.concatenate([pairs[:, 0], pairs[:, 1]]).astype(np.int64)
         tails = np.concatenate([pairs[:, 1], pairs[:, 0]]).astype(np.int64)
 
+    return _finish_graph(
+        heads,
+        tails,
+        ids_arr,
+        kind,
+        islands,
+        nearest_k,
+        transform,
+        lambda: lonlat if lonlat is not None else unit_points(layer, points),
+    )
+
+
+def _finish_graph(heads, tails, ids_arr, kind, islands, nearest_k, transform, get_lonlat):
+    """Island policy, Graph and transformation from position pairs (shared by the
+    in-memory and the dask paths); ``get_lonlat()`` gives the unit points when an
+    island must be attached to its nearest units."""
+    n = len(ids_arr)
     has = np.zeros(n, dtype=bool)
     has[heads] = True
     island_pos = np.flatnonzero(~has)
@@ -544,11 +631,10 @@ def spatial_weights(
                 f"dropped {len(island_pos)} island(s) without {kind} neighbours: {names}. "
                 "They are not part of the graph; statistics will cover the other units.",
                 SpatialWeightsWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         else:
-            if lonlat is None:
-                lonlat = unit_points(layer, points)
+            lonlat = get_lonlat()
             xyz = _unit_vectors(lonlat)
             kk = min(int(nearest_k), n - 1)
             if kk < 1:
@@ -570,7 +656,7 @@ def spatial_weights(
                 f"attached {len(island_pos)} island(s) to their {kk} nearest unit(s) "
                 f"by great-circle distance: {detail}.",
                 SpatialWeightsWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
 
     graph = _graph_from_pairs(keep_ids, heads, tails)
@@ -585,9 +671,115 @@ def spatial_weights(
             "Spatial statistics are still defined, but units in different components "
             "never influence each other.",
             SpatialWeightsWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return graph
+
+
+# --------------------------------------------------------------------------- #
+# Contiguity of a dask-geopandas layer: partitions with a halo
+# --------------------------------------------------------------------------- #
+def _partition_info(part):
+    """Bounds of a partition's units, and its missing/empty and non-polygon units."""
+    geoms = np.asarray(part.geometry.values)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    nonpoly = ~np.isin(shapely.get_type_id(geoms), (3, 6)) & ~missing
+    bounds = shapely.bounds(geoms)
+    box = None
+    if len(geoms) and not missing.all():
+        ok = bounds[~missing]
+        box = (ok[:, 0].min(), ok[:, 1].min(), ok[:, 2].max(), ok[:, 3].max())
+    return box, part.index[missing], part.index[nonpoly]
+
+
+def _halo(part, box, offset):
+    """Units of ``part`` whose bounding box meets ``box`` (closed): geometries and
+    global positions."""
+    geoms = np.asarray(part.geometry.values)
+    b = shapely.bounds(geoms)
+    keep = (b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3]) & (b[:, 3] >= box[1])
+    return geoms[keep], offset + np.flatnonzero(keep)
+
+
+def _pairs_with_halo(part, offset, halos, rook):
+    """Contiguity pairs whose head is in ``part``, found among ``part`` and its halo
+    (every unit touching a unit of ``part`` has a bounding box meeting the
+    partition's), as global positions."""
+    own = np.asarray(part.geometry.values)
+    geoms = np.concatenate([own, *[g for g, _ in halos]])
+    pos = np.concatenate([offset + np.arange(len(own)), *[p for _, p in halos]]).astype(np.int64)
+    h, t = contiguity_pairs(geoms, rook=rook)
+    keep = h < len(own)
+    return pos[h[keep]], pos[t[keep]]
+
+
+def _spatial_weights_dask(ddf, kind, islands, transform, nearest_k, points, ids):
+    """Queen/rook weights of a dask-geopandas layer, partition by partition with a halo
+    of the units of other partitions that can touch it; the same Graph as in memory."""
+    import dask
+
+    WEIGHTS.check(kind, "kind")
+    ISLANDS.check(islands, "islands")
+    TRANSFORMS.check(transform, "transform")
+    if ids is not None:
+        if ids not in ddf.columns:
+            raise InputError(f"ids column {ids!r} is not a column of the layer.")
+        ddf = ddf.set_index(ids, sort=False)
+    parts = ddf.to_delayed()
+    info = dask.compute(*[dask.delayed(_partition_info)(p) for p in parts])
+    index = pd.Index(ddf.index.compute())
+    if index.hasnans:
+        raise InputError("the layer's index (unit ids) contains missing values; fill them.")
+    if not index.is_unique:
+        dup = index[index.duplicated()].unique()
+        raise InputError(
+            f"unit ids must be unique; duplicated: {format_ids(dup)}. "
+            "Dissolve the duplicates or give each unit its own id."
+        )
+    n = len(index)
+    if n < 2:
+        raise InputError(f"a weights graph needs at least 2 units; the layer has {n}.")
+    missing = [u for _, m, _ in info for u in m]
+    if missing:
+        raise InputError(
+            f"units with missing or empty geometry: {format_ids(missing)}; "
+            "drop them or repair their geometry."
+        )
+    nonpoly = [u for _, _, b in info for u in b]
+    if nonpoly:
+        raise InputError(
+            f"{kind} contiguity needs polygons; units with other geometry types: "
+            f"{format_ids(nonpoly)}. Use kind='knn' or 'distance' for points."
+        )
+    lengths = dask.compute(*[dask.delayed(len)(p) for p in parts])
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    boxes = [box for box, _, _ in info]
+
+    def meets(a, b):
+        return a[0] <= b[2] and a[2] >= b[0] and a[1] <= b[3] and a[3] >= b[1]
+
+    tasks = []
+    for p, box in enumerate(boxes):
+        if box is None:
+            continue
+        halos = [
+            dask.delayed(_halo)(parts[q], box, offsets[q])
+            for q, other in enumerate(boxes)
+            if q != p and other is not None and meets(box, other)
+        ]
+        tasks.append(dask.delayed(_pairs_with_halo)(parts[p], offsets[p], halos, kind == "rook"))
+    found = dask.compute(*tasks)
+    heads = np.concatenate([h for h, _ in found]) if found else np.empty(0, np.int64)
+    tails = np.concatenate([t for _, t in found]) if found else np.empty(0, np.int64)
+    order = np.lexsort((tails, heads))
+    heads, tails = heads[order], tails[order]
+
+    def lonlat():
+        return unit_points(ddf.compute(), points)
+
+    return _finish_graph(
+        heads, tails, index.to_numpy(), kind, islands, nearest_k, transform, lonlat
+    )
 
 
 def _sparse_weights(graph):

@@ -187,3 +187,79 @@ def test_error_duplicate_unit_ids_in_layer(mexico):
     layer = pd.concat([mexico, mexico.iloc[[2]]])
     with pytest.raises(InputError, match=r"Unit ids 3 appear more than once in the units table"):
         dissolve_regions(layer, mexico["HANSON98"])
+
+
+# --------------------------------------------------------------------------- scale
+
+
+def oriented_geodesic_km2(geoms):
+    """pyproj's signed area after orienting every ring (exteriors counter-clockwise):
+    the bundled layers mix orientations between the parts of a multipolygon."""
+    oriented = shapely.orient_polygons(np.asarray(geoms, dtype=object), exterior_cw=False)
+    return geodesic_km2(oriented)
+
+
+def test_dissolve_prefectures_to_provinces_equals_geopandas_coverage_dissolve():
+    import geoagglom
+
+    pref = geoagglom.load_layer("china-prefectures")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = dissolve_regions(pref, pref["province_adcode"])
+    ref = pref[["province_adcode", "geometry"]].dissolve("province_adcode", method="coverage")
+    assert ours.attrs["union_method"] == "coverage"
+    assert ours.attrs["robust_regions"] == []
+    assert list(ours.index) == list(ref.index)
+    assert shapely.equals(ours.geometry.to_numpy(), ref.geometry.loc[ours.index].to_numpy()).all()
+    trusted = dissolve_regions(
+        pref, pref["province_adcode"], check_area=False, verify_coverage=False
+    )
+    assert trusted.geometry.geom_equals_exact(ours.geometry, tolerance=0).all()
+    sums = pref.groupby("province_adcode")["area_km2"].sum()
+    np.testing.assert_allclose(ours["area_km2"], sums.loc[ours.index], rtol=1e-12)
+    # the geometric check is the geodesic area of each dissolved outline
+    np.testing.assert_allclose(
+        ours["area_geometry_km2"], oriented_geodesic_km2(ref.geometry.loc[ours.index]), rtol=1e-9
+    )
+    # areas measured here: the outlines' areas are the sums of the units' areas
+    noarea = dissolve_regions(pref.drop(columns="area_km2"), pref["province_adcode"])
+    np.testing.assert_allclose(
+        noarea["area_geometry_km2"], oriented_geodesic_km2(ref.geometry.loc[ours.index]), rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        noarea["area_km2"],
+        pd.Series(oriented_geodesic_km2(pref.geometry), index=pref.index)
+        .groupby(pref["province_adcode"])
+        .sum()
+        .loc[ours.index],
+        rtol=1e-9,
+    )
+
+
+def test_dissolve_falls_back_only_in_the_broken_region():
+    box = shapely.box
+    geoms = [
+        box(0, 0, 1, 1),
+        box(0.9, 0, 2, 1),  # overlaps its region-mate: crossing edges
+        box(0, 2, 1, 3),
+        box(1, 2, 2, 3),  # clean neighbours
+        shapely.Polygon([(0, 4), (1, 4), (1, 4.5), (1, 5), (0, 5)]),
+        box(1, 4, 2, 5),  # vertex on the shared edge missing on one side
+        box(0, 6, 1, 7),
+        box(0.2, 6.2, 0.8, 6.8),  # nested
+    ]
+    units = gpd.GeoDataFrame(
+        {"v": np.arange(8.0)}, geometry=geoms, index=list("abcdefgh"), crs="EPSG:4326"
+    )
+    grouping = pd.Series([1, 1, 2, 2, 3, 3, 4, 4], index=units.index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = dissolve_regions(units, grouping, sum_columns=["v"])
+    assert out.attrs["union_method"] == "robust"
+    assert out.attrs["robust_regions"] == [1, 3, 4]
+    assert out.geometry.is_valid.all()
+    for r in (1, 2, 3, 4):
+        members = units.geometry[(grouping == r).to_numpy()].to_numpy()
+        assert out.geometry.loc[r].equals(shapely.union_all(members))
+    assert out.geometry.loc[2].equals(shapely.box(0, 2, 2, 3))
+    np.testing.assert_allclose(out["v"], [1, 5, 9, 13])

@@ -292,3 +292,55 @@ def test_spillover_check(columbus_panel):
     bad.loc[0, "unit"] = 999
     with pytest.raises(InputError, match="not in the layer/weights: 999"):
         ga.spillover_check(g, bad, "beta")
+
+
+@pytest.mark.parametrize("name", ["columbus", "sids2"])
+def test_unkept_simulations_give_the_same_moments_in_bounded_memory(name, monkeypatch):
+    """keep_simulations=False: same p-values and classes, moments accumulated per block."""
+    import geoagglom.spatial.permutation as perm
+
+    x, y = xy(name)
+    w = gal_graph(name)
+    kept = ga.local_moran(y, w, 199, seed=3)
+    # small blocks so that the moments are combined over many blocks
+    monkeypatch.setattr(perm, "_LOCAL_BLOCK_ELEMENTS", 4 * len(y) * 7)
+    lean = ga.local_moran(y, w, 199, seed=3, keep_simulations=False)
+    assert lean.sim is None
+    np.testing.assert_array_equal(lean.p_sim, kept.p_sim)
+    np.testing.assert_array_equal(lean.labels, kept.labels)
+    np.testing.assert_allclose(lean.EI_sim, kept.sim.mean(axis=0), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(lean.seI_sim, kept.sim.std(axis=0), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(lean.z_sim, kept.z_sim, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(lean.p_z_sim, kept.p_z_sim, rtol=1e-9, atol=1e-12)
+    bv_kept = ga.local_moran_bv(x, y, w, 99, seed=4)
+    bv_lean = ga.local_moran_bv(x, y, w, 99, seed=4, keep_simulations=False)
+    np.testing.assert_array_equal(bv_lean.p_sim, bv_kept.p_sim)
+    np.testing.assert_allclose(bv_lean.seI_sim, bv_kept.sim.std(axis=0), rtol=1e-12)
+
+
+def test_lisa_memory_does_not_grow_with_permutations():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    side = 60
+    r, c = np.divmod(np.arange(side * side), side)
+    heads, tails = [], []
+    for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+        ok = (0 <= r + dr) & (r + dr < side) & (0 <= c + dc) & (c + dc < side)
+        heads.append(np.flatnonzero(ok))
+        tails.append(((r + dr) * side + c + dc)[ok])
+    h, t = np.concatenate(heads), np.concatenate(tails)
+    o = np.lexsort((t, h))
+    from libpysal.graph import Graph
+
+    w = Graph.from_arrays(h[o], t[o], np.ones(len(h))).transform("r")
+    y = rng.normal(size=side * side)
+    peaks = []
+    for p in (99, 999):
+        tracemalloc.start()
+        ga.local_moran(y, w, p, seed=1, keep_simulations=False)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    # 999 kept simulations alone would be 29 MB; the lean path stays flat
+    assert peaks[1] < 1.5 * peaks[0]
+    assert peaks[1] < 20_000_000

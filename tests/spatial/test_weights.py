@@ -381,3 +381,55 @@ def test_bad_inputs():
     empty.loc["0-0", "geometry"] = shapely.Polygon()
     with pytest.raises(InputError, match="empty geometry: '0-0'"):
         ga.spatial_weights(empty)
+
+
+# --------------------------------------------------------------------------- #
+# Scale: the Graph built from sorted pairs is libpysal's own, memory stays linear
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize(
+    "ids",
+    [
+        np.array([30, 10, 20, 50, 40]),
+        np.array(["e", "b", "a", "d", "c"], dtype=object),
+        np.array([2.5, 1.5, 0.5, 9.0, 3.0]),
+    ],
+)
+def test_graph_from_pairs_equals_libpysal_from_arrays(ids):
+    from geoagglom.spatial.weights import _graph_from_pairs
+
+    heads = np.array([2, 0, 1, 0, 1, 2, 3, 3])
+    tails = np.array([0, 2, 0, 1, 3, 3, 1, 2])  # unit 4 is an island
+    ours = _graph_from_pairs(ids, heads, tails)
+    order = np.lexsort((tails, heads))
+    h = np.concatenate([heads[order], [4]])
+    t = np.concatenate([tails[order], [4]])
+    w = np.concatenate([np.ones(len(heads), dtype=np.int64), [0]])
+    order = np.lexsort((t, h))
+    ref = Graph.from_arrays(ids[h[order]], ids[t[order]], w[order])
+    pd.testing.assert_series_equal(ours.adjacency, ref.adjacency)
+    a, b = ours._adjacency.index, ref._adjacency.index
+    for k in range(2):
+        pd.testing.assert_index_equal(a.levels[k], b.levels[k])
+        np.testing.assert_array_equal(a.codes[k], b.codes[k])
+    pd.testing.assert_index_equal(ours.unique_ids, ref.unique_ids)
+    assert ours.transform("r").adjacency.equals(ref.transform("r").adjacency)
+    assert ours.n_components == ref.n_components
+
+
+def test_contiguity_pairs_memory_is_linear_in_units():
+    # 10,000 cells: the former n x n boolean temporary alone was 100 MB
+    import tracemalloc
+
+    side = 100
+    r, c = np.divmod(np.arange(side * side), side)
+    geoms = shapely.box(c, r, c + 1, r + 1)
+    tracemalloc.start()
+    heads, tails = contiguity_pairs(geoms)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 30_000_000
+    assert len(heads) == 2 * (2 * side * (side - 1) + 2 * (side - 1) ** 2)
+    ref = Graph.build_contiguity(gpd.GeoSeries(geoms), rook=False)
+    adj = ref.adjacency[ref.adjacency != 0]
+    np.testing.assert_array_equal(heads, adj.index.get_level_values(0))
+    np.testing.assert_array_equal(tails, adj.index.get_level_values(1))

@@ -1,0 +1,301 @@
+"""Scale benchmarks (issue 13): geoagglom against its peers on the same input, alternating.
+
+1. Queen contiguity: ``geoagglom.spatial_weights(grid, "queen")`` vs libpysal
+   ``Graph.build_contiguity(grid, rook=False)`` on a 100k- and a 1M-cell grid
+   (same neighbour sets checked), plus the peak memory of ``contiguity_pairs`` at 10k
+   cells (tracemalloc).
+2. Dissolve: the bundled china-prefectures (370 units) into 34 provinces, and a 1M-cell
+   grid into 1,000 blocks: ``geoagglom.dissolve_regions`` (default area check, and
+   ``check_area=False``) vs geopandas ``dissolve(method="coverage")`` (same geometries
+   checked with ``shapely.equals``).
+3. Geodesic land area: ``geoagglom.land_area`` vs a ``pyproj.Geod.geometry_area_perimeter``
+   loop on the prefectures and a 100k-cell lon/lat grid.
+4. Local Moran, 99 permutations, 100k and 1M grid cells (rook, row-standardised), each in
+   a FRESH process, with peak resident memory (tracemalloc during the
+   timed call; and the process's peak RSS (VmHWM)): geoagglom keeping
+   the simulations (the default) and not keeping them (the study's path), and esda's
+   ``Moran_Local`` (numba when installed, ``n_jobs=1``) at 100k.
+
+No 10M-cell case: a 10M grid needs ~10 GB for the geometries alone on this machine.
+
+Usage::
+
+    python benchmarks/bench_scale.py [--repeat 3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+
+def grid(side, lonlat=False):
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    r, c = np.divmod(np.arange(side * side), side)
+    if lonlat:  # ~1 km cells over eastern China
+        d = 0.01
+        geoms = shapely.box(110 + c * d, 30 + r * d, 110 + (c + 1) * d, 30 + (r + 1) * d)
+        crs = 4326
+    else:
+        geoms = shapely.box(c, r, c + 1, r + 1)
+        crs = 3857
+    return gpd.GeoDataFrame(geometry=geoms, index=pd.RangeIndex(side * side), crs=crs)
+
+
+def alternate(pairs, repeat):
+    """Run each (name, fn) in turn, ``repeat`` rounds; return {name: [times]}, last outputs."""
+    times = {name: [] for name, _ in pairs}
+    outs = {}
+    for _ in range(repeat):
+        for name, fn in pairs:
+            t = time.perf_counter()
+            outs[name] = fn()
+            times[name].append(time.perf_counter() - t)
+    return times, outs
+
+
+def report(title, times, peer, ours):
+    print(f"\n{title}")
+    for name, ts in times.items():
+        print(f"  {name:38s} min {min(ts):8.3f} s   median {statistics.median(ts):8.3f} s")
+    for o in ours:
+        print(
+            f"  ratio {peer} / {o}: min {min(times[peer]) / min(times[o]):.2f}x, "
+            f"median {statistics.median(times[peer]) / statistics.median(times[o]):.2f}x"
+        )
+
+
+def bench_contiguity(repeat, sides):
+    import tracemalloc
+
+    import shapely
+    from libpysal.graph import Graph
+
+    import geoagglom as ga
+    from geoagglom.spatial.weights import contiguity_pairs
+
+    r, c = np.divmod(np.arange(100 * 100), 100)
+    tracemalloc.start()
+    contiguity_pairs(shapely.box(c, r, c + 1, r + 1))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"\ncontiguity_pairs peak traced memory at 10k cells: {peak / 1e6:.1f} MB")
+    for side in sides:
+        g = grid(side)
+        times, outs = alternate(
+            [
+                ("libpysal Graph.build_contiguity", lambda g=g: Graph.build_contiguity(g, False)),
+                ("geoagglom spatial_weights queen", lambda g=g: ga.spatial_weights(g, "queen")),
+            ],
+            repeat,
+        )
+        a = outs["libpysal Graph.build_contiguity"].adjacency
+        b = outs["geoagglom spatial_weights queen"].adjacency
+        assert a.index.equals(b.index), "different neighbour sets"
+        report(
+            f"Queen contiguity, {side}x{side} = {side * side:,} cells",
+            times,
+            "libpysal Graph.build_contiguity",
+            ["geoagglom spatial_weights queen"],
+        )
+
+
+def bench_dissolve(repeat, side):
+    import shapely
+
+    import geoagglom as ga
+
+    pref = ga.load_layer("china-prefectures")
+    by = pref["province_adcode"]
+    sub = pref[["province_adcode", "area_km2", "geometry"]]
+
+    def ours(check, coverage=True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Macao's statistical area
+            return ga.dissolve_regions(pref, by, check_area=check, verify_coverage=coverage)
+
+    times, outs = alternate(
+        [
+            ("geopandas dissolve(method='coverage')", lambda: sub.dissolve(by, method="coverage")),
+            ("geoagglom dissolve_regions", lambda: ours(True)),
+            ("geoagglom dissolve_regions, no area check", lambda: ours(False)),
+            ("geoagglom dissolve_regions, no checks", lambda: ours(False, False)),
+        ],
+        repeat,
+    )
+    ref = outs["geopandas dissolve(method='coverage')"]
+    got = outs["geoagglom dissolve_regions"]
+    assert shapely.equals(got.geometry.to_numpy(), ref.geometry.loc[got.index].to_numpy()).all()
+    report(
+        "Dissolve china-prefectures (370) -> provinces (34)",
+        times,
+        "geopandas dissolve(method='coverage')",
+        [
+            "geoagglom dissolve_regions",
+            "geoagglom dissolve_regions, no area check",
+            "geoagglom dissolve_regions, no checks",
+        ],
+    )
+    g = grid(side)
+    r, c = np.divmod(np.arange(side * side), side)
+    k = side // 32 + 1
+    g["block"] = (r // k) * 1000 + (c // k)
+    g["area_km2"] = 1e-6  # 1 m2 cells in EPSG:3857 units; only summed here
+    times, outs = alternate(
+        [
+            (
+                "geopandas dissolve(method='coverage')",
+                lambda: g.dissolve("block", method="coverage"),
+            ),
+            (
+                "geoagglom dissolve_regions, no area check",
+                lambda: ga.dissolve_regions(g, g["block"], check_area=False),
+            ),
+            (
+                "geoagglom dissolve_regions, no checks",
+                lambda: ga.dissolve_regions(g, g["block"], check_area=False, verify_coverage=False),
+            ),
+        ],
+        max(1, repeat - 1),
+    )
+    report(
+        f"Dissolve {side * side:,} grid cells -> {g['block'].nunique()} blocks",
+        times,
+        "geopandas dissolve(method='coverage')",
+        ["geoagglom dissolve_regions, no area check", "geoagglom dissolve_regions, no checks"],
+    )
+
+
+def bench_area(repeat, side):
+    from pyproj import Geod
+
+    import geoagglom as ga
+
+    geod = Geod(ellps="WGS84")
+    for name, layer in (
+        ("china-prefectures (370 units, 206k vertices)", ga.load_layer("china-prefectures")),
+        (f"{side * side:,}-cell lon/lat grid", grid(side, lonlat=True)),
+    ):
+        geoms = layer.geometry.to_numpy()
+
+        def peer(geoms=geoms):
+            return np.array([abs(geod.geometry_area_perimeter(x)[0]) for x in geoms]) / 1e6
+
+        times, outs = alternate(
+            [
+                ("pyproj Geod loop", peer),
+                ("geoagglom land_area", lambda layer=layer: ga.land_area(layer).to_numpy()),
+            ],
+            repeat,
+        )
+        report(f"Geodesic area, {name}", times, "pyproj Geod loop", ["geoagglom land_area"])
+        if "grid" in name:  # single-part, consistently oriented: the loop is a reference
+            rel = np.max(np.abs(outs["geoagglom land_area"] / outs["pyproj Geod loop"] - 1))
+            print(f"  max relative difference vs the loop: {rel:.2e}")
+
+
+CHILD = r"""
+import json, sys, time
+import numpy as np
+side, who, repo = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+sys.path.insert(0, repo)
+from geoagglom.spatial.weights import _graph_from_pairs
+n = side * side
+r, c = np.divmod(np.arange(n), side)
+h, t = [], []
+for dr, dc in ((-1, 0), (0, -1), (0, 1), (1, 0)):
+    ok = (r + dr >= 0) & (r + dr < side) & (c + dc >= 0) & (c + dc < side)
+    h.append(np.flatnonzero(ok)); t.append(((r + dr) * side + c + dc)[ok])
+h, t = np.concatenate(h), np.concatenate(t)
+w = _graph_from_pairs(np.arange(n), h, t).transform("r")
+y = np.random.default_rng(0).normal(size=n) + 0.3 * (r / side)
+def hwm_mb():
+    # VmHWM: this process's peak resident set (ru_maxrss survives exec from the parent)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+base = hwm_mb()
+if who == "esda":
+    import warnings; warnings.simplefilter("ignore")
+    import esda
+    call = lambda s: esda.Moran_Local(y, w, permutations=99, seed=s, n_jobs=1).p_sim
+else:
+    import geoagglom as ga
+    keep = who == "geoagglom-keep"
+    call = lambda s: ga.local_moran(y, w, 99, seed=s, keep_simulations=keep).p_sim
+import tracemalloc
+t0 = time.perf_counter(); call(1); first = time.perf_counter() - t0
+tracemalloc.start()
+t0 = time.perf_counter(); call(2); warm = time.perf_counter() - t0
+traced = tracemalloc.get_traced_memory()[1]
+tracemalloc.stop()
+print(json.dumps({"first_s": first, "warm_s": warm, "peak_mb": hwm_mb(),
+                  "base_mb": base, "traced_mb": traced / 1e6}))
+"""
+
+
+def bench_lisa(sides, esda_max):
+    for side in sides:
+        print(f"\nLocal Moran, 99 permutations, {side * side:,} cells (fresh process each)")
+        whos = ["geoagglom-keep", "geoagglom-lean"]
+        if side * side <= esda_max:
+            whos.insert(0, "esda")
+        for who in whos:
+            env = dict(os.environ, PYTHONPATH=str(REPO))
+            r = subprocess.run(
+                [sys.executable, "-c", CHILD, str(side), who, str(REPO)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+            )
+            if r.returncode:
+                print(f"  {who}: failed\n{r.stderr[-2000:]}")
+                continue
+            out = json.loads(r.stdout.strip().splitlines()[-1])
+            print(
+                f"  {who:16s} first call {out['first_s']:7.2f} s  warm {out['warm_s']:7.2f} s  "
+                f"call peak (tracemalloc) {out['traced_mb']:7.0f} MB  process peak RSS "
+                f"{out['peak_mb']:6.0f} MB (before the calls {out['base_mb']:.0f} MB)"
+            )
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="100k cells only (no 1M cases)")
+    ap.add_argument(
+        "--only", choices=["contiguity", "dissolve", "area", "lisa"], help="one benchmark"
+    )
+    args = ap.parse_args()
+    big = 316 if args.quick else 1000
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()}")
+    run = {args.only} if args.only else {"contiguity", "dissolve", "area", "lisa"}
+    if "contiguity" in run:
+        bench_contiguity(args.repeat, [316] if args.quick else [316, 1000])
+    if "dissolve" in run:
+        bench_dissolve(args.repeat, big)
+    if "area" in run:
+        bench_area(args.repeat, 316)
+    if "lisa" in run:
+        bench_lisa([316] if args.quick else [316, 1000], esda_max=200_000)
+
+
+if __name__ == "__main__":
+    main()
