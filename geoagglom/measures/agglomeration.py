@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from geoagglom import validation
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import InputError, format_ids
 
 __all__ = [
@@ -272,7 +273,7 @@ def krugman_bilateral(table):
     return pd.DataFrame(k, index=c.index, columns=c.index)
 
 
-class EllisonGlaeser:
+class EllisonGlaeser(FrameReprMixin):
     """Ellison–Glaeser γ of every sector, with its ingredients.
 
     Build it with :func:`ellison_glaeser`.

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from geoagglom import validation
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import DecompositionError, InputError
 from geoagglom.options import THEIL_KINDS
 from geoagglom.seeding import check_random_state
@@ -203,7 +204,7 @@ def _group_summary(y, w, codes, n_groups, mu, W):
     return members, Wk, Wk / W, muk, dev
 
 
-class _Decomposition:
+class _Decomposition(FrameReprMixin):
     """What the Theil and Gini results share: the parts of a group decomposition
     (``_parts``: attribute and label, in order), each with its share of the
     total, in ``to_frame``, ``group_frame`` and ``repr``."""

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import (
     BoundaryEstimateError,
     CollinearityError,
@@ -172,7 +173,7 @@ def _lm_tests(Z, y, sw):
 # --------------------------------------------------------------------------- #
 # The model
 # --------------------------------------------------------------------------- #
-class SpatialModel:
+class SpatialModel(FrameReprMixin):
     """A fitted spatial regression; build it with :func:`spatial_model`.
 
     Attributes

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import InputError, format_ids
 from geoagglom.options import ALTERNATIVES
 from geoagglom.seeding import check_random_state
@@ -170,7 +171,7 @@ def _standardise(v):
 # --------------------------------------------------------------------------- #
 # Result base
 # --------------------------------------------------------------------------- #
-class _Result:
+class _Result(FrameReprMixin):
     _stat_name = "statistic"
     _stat_attr = "I"
 
