@@ -278,6 +278,14 @@ class EllisonGlaeser(FrameReprMixin):
 
     Build it with :func:`ellison_glaeser`.
 
+    Parameters
+    ----------
+    x : pandas.DataFrame
+        Units × sectors table of employment (or any quantity), checked.
+    plant_hhi : pandas.Series or None
+        Plant Herfindahl per sector, or None. :func:`ellison_glaeser` checks its input and
+        builds it.
+
     Attributes
     ----------
     statistic, gamma : pandas.Series

@@ -419,6 +419,13 @@ class BootstrapResult(FrameReprMixin):
 
     Build it with :func:`bootstrap`.
 
+    Parameters
+    ----------
+    spec, prep :
+        The index and its prepared data (internal).
+    replicates, seed, stratify, ci, level :
+        As in :func:`bootstrap`, which builds it.
+
     Attributes
     ----------
     index : str
@@ -575,6 +582,13 @@ class BootstrapChange(FrameReprMixin):
     """Paired bootstrap of the change of an index (and its parts) between two years.
 
     Build it with :func:`bootstrap_change`.
+
+    Parameters
+    ----------
+    spec, start, end :
+        The index and the prepared data of each year (internal).
+    replicates, seed, ci, level :
+        As in :func:`bootstrap_change`, which builds it.
 
     Attributes
     ----------

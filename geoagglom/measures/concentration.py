@@ -35,6 +35,13 @@ class FinancialEntropy(FrameReprMixin):
     Build it with :func:`financial_entropy`; every attribute is computed at
     construction.
 
+    Parameters
+    ----------
+    quantity, area : pandas.Series
+        ``D_i`` and ``S_i`` (km²) by unit, checked.
+    total_quantity, total_area : float
+        ``D`` and ``S``. :func:`financial_entropy` checks its input and builds it.
+
     Attributes
     ----------
     statistic, beta : pandas.Series
@@ -209,6 +216,13 @@ class LocationQuotient(FrameReprMixin):
     """Location quotients ``LQ_ij = (Q_ij/Q_j)/(Q_i/Q)`` (units × industries).
 
     Build it with :func:`location_quotient`.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        ``Q_ij``, units × industries, checked.
+    unit_total : pandas.Series
+        ``Q_j``. :func:`location_quotient` checks its input and builds it.
 
     Attributes
     ----------

@@ -156,6 +156,13 @@ class GEIndex(_Decomposition):
     Build it with :func:`generalized_entropy`; every attribute is computed at
     construction.
 
+    Parameters
+    ----------
+    y, w, groups, ids :
+        Checked values, weights, group labels and unit ids.
+    alpha : float
+        As in :func:`generalized_entropy`, which checks its input and builds it.
+
     Attributes
     ----------
     alpha : float
@@ -370,6 +377,13 @@ class AtkinsonIndex(_Decomposition):
     """Atkinson index A(ε), with the Blackorby–Donaldson–Auersperg within/between form.
 
     Build it with :func:`atkinson`.
+
+    Parameters
+    ----------
+    y, w, groups, ids :
+        Checked values, weights, group labels and unit ids.
+    epsilon : float
+        As in :func:`atkinson`, which checks its input and builds it.
 
     Attributes
     ----------

@@ -250,6 +250,13 @@ class TheilIndex(_Decomposition):
 
     Build it with :func:`theil`; every attribute is computed at construction.
 
+    Parameters
+    ----------
+    y, w, groups, ids :
+        Checked values, weights, group labels and unit ids.
+    kind, permutations, seed :
+        As in :func:`theil`, which checks its input and builds it.
+
     Attributes
     ----------
     kind : {"T", "L"}
@@ -507,6 +514,13 @@ class GiniIndex(_Decomposition):
     """Gini coefficient, optionally weighted, with Dagum's decomposition by groups.
 
     Build it with :func:`gini`; every attribute is computed at construction.
+
+    Parameters
+    ----------
+    y, w, groups, ids :
+        Checked values, weights, group labels and unit ids.
+    correction : bool
+        As in :func:`gini`, which checks its input and builds it.
 
     Attributes
     ----------

@@ -176,6 +176,11 @@ def _lm_tests(Z, y, sw):
 class SpatialModel(FrameReprMixin):
     """A fitted spatial regression; build it with :func:`spatial_model`.
 
+    Parameters
+    ----------
+    data, y, x, w, model, transform, interval :
+        As in :func:`spatial_model`.
+
     Attributes
     ----------
     model : str

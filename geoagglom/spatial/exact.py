@@ -218,6 +218,11 @@ class MoranExact(FrameReprMixin):
 
     Build it with :func:`moran_exact`.
 
+    Parameters
+    ----------
+    y, w, x, data, method, alternative, transform :
+        As in :func:`moran_exact`.
+
     Attributes
     ----------
     n, df : int
@@ -333,6 +338,11 @@ class LocalMoranExact(FrameReprMixin):
     """Local Moran's I_i with exact or saddlepoint p-values (Bivand, Müller & Reder 2009).
 
     Build it with :func:`local_moran_exact`.
+
+    Parameters
+    ----------
+    y, w, x, data, method, alternative, transform :
+        As in :func:`local_moran_exact`.
 
     Attributes
     ----------

@@ -17,6 +17,11 @@ class Moran(_GlobalResult):
 
     Build it with :func:`moran`. Attributes follow esda's ``Moran``.
 
+    Parameters
+    ----------
+    y, w, permutations, seed, alternative, transform, data :
+        As in :func:`moran`.
+
     Attributes
     ----------
     n : int
@@ -169,6 +174,11 @@ class Geary(_GlobalResult):
     permutations ``sim``, ``EC_sim``, ``VC_sim``, ``seC_sim``, ``z_sim``, ``p_z_sim``,
     ``p_sim``. ``C < 1`` indicates positive spatial autocorrelation (so the
     one-sided test for it is ``alternative='less'``).
+
+    Parameters
+    ----------
+    y, w, permutations, seed, alternative, transform, data :
+        As in :func:`geary`.
     """
 
     _stat_name = "geary_c"
@@ -270,6 +280,11 @@ def geary(y, w, permutations=999, seed=None, *, alternative="two-sided", transfo
 # --------------------------------------------------------------------------- #
 class MoranBV(_GlobalResult):
     """Bivariate Moran's I of ``x`` against the spatial lag of ``y``; see :func:`moran_bv`.
+
+    Parameters
+    ----------
+    x, y, w, permutations, seed, alternative, transform, data :
+        As in :func:`moran_bv`.
 
     Attributes
     ----------

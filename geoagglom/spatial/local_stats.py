@@ -146,6 +146,13 @@ def _check_local_options(scaling, alpha, adjust):
 class LocalMoran(_LocalBase):
     """Local Moran's I (LISA); build it with :func:`local_moran`.
 
+    Parameters
+    ----------
+    y, w, permutations, seed, alternative, alpha, adjust :
+        As in :func:`local_moran`.
+    scaling, keep_simulations, transform, data :
+        As in :func:`local_moran`.
+
     Attributes
     ----------
     ids : pandas.Index
@@ -273,6 +280,13 @@ class LocalMoranBV(LocalMoran):
     Same attributes as :class:`LocalMoran` without the analytic moments (``EIc``,
     ``VIc``, ``z_c``, ``p_c``, ``EI``, ``VI`` are not defined for it); quadrants are
     (``x`` high/low, lag of ``y`` high/low).
+
+    Parameters
+    ----------
+    x, y, w, permutations, seed, alternative, alpha, adjust :
+        As in :func:`local_moran_bv`.
+    scaling, keep_simulations, transform, data :
+        As in :func:`local_moran_bv`.
     """
 
     _title = "bivariate local Moran"

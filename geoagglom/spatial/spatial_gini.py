@@ -47,6 +47,11 @@ class SpatialGini(_GlobalResult):
 
     Build it with :func:`spatial_gini`.
 
+    Parameters
+    ----------
+    y, w, permutations, seed, alternative, data :
+        As in :func:`spatial_gini`.
+
     Attributes
     ----------
     g : float

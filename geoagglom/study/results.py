@@ -13,6 +13,13 @@ class StudyResults:
 
     Every table is computed once and read by every figure and report section.
 
+    Parameters
+    ----------
+    out_dir, config, tables, figures, report, map, notes, skipped :
+        The attributes below; the run fills them.
+    units, regions, values, years, names, spatial :
+        The attributes below.
+
     Attributes
     ----------
     out_dir : pathlib.Path

@@ -21,6 +21,11 @@ from geoagglom.study.vocabulary import LABELS, LISA_CLASSES, study_labels
 class SpilloverCheck(FrameReprMixin):
     """Result of :func:`spillover_check`.
 
+    Parameters
+    ----------
+    weights, trend, lisa, unit, year, measure, settings :
+        What :func:`spillover_check` computed and was given.
+
     Attributes
     ----------
     weights : libpysal.graph.Graph
