@@ -8,12 +8,16 @@ object's one-line ``repr``.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Rows shown before a long frame is cut to its head and tail.
 MAX_ROWS = 12
 
 
-def frame_html(frame, caption=None, max_rows=MAX_ROWS):
+def frame_html(frame: pd.DataFrame, caption: str | None = None, max_rows: int = MAX_ROWS) -> str:
     """A compact HTML table of a DataFrame: head and tail when it is long.
 
     Parameters
@@ -73,5 +77,5 @@ class FrameReprMixin:
         A mixin: the class that inherits it defines ``to_frame()``.
     """
 
-    def _repr_html_(self):
-        return frame_html(self.to_frame(), caption=repr(self))
+    def _repr_html_(self) -> str:
+        return frame_html(self.to_frame(), caption=repr(self))  # type: ignore[attr-defined]

@@ -195,11 +195,6 @@ def format_ids(ids, limit=20):
     Returns
     -------
     str
-
-    Parameters
-    ----------
-    message : str
-        What went wrong, naming the offending rows, ids, columns or keys.
     """
     ids = list(ids)
     shown = ", ".join(repr(i) if isinstance(i, str) else str(i) for i in ids[:limit])

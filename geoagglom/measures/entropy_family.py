@@ -280,7 +280,9 @@ class GEIndex(_Decomposition):
         return text
 
 
-def generalized_entropy(y, alpha=1.0, weights=None, groups=None, *, data=None, ids=None):
+def generalized_entropy(
+    y, alpha: float = 1.0, weights=None, groups=None, *, data=None, ids=None
+) -> GEIndex:
     """Generalised entropy index GE(α), weighted, with its additive group decomposition.
 
     ``GE(α) = 1/(α(α−1)) · Σ p_i [(y_i/μ)^α − 1]``; GE(0) is Theil L (mean log
@@ -338,7 +340,7 @@ def generalized_entropy(y, alpha=1.0, weights=None, groups=None, *, data=None, i
     return GEIndex(y, w, g, ids, alpha)
 
 
-def coefficient_of_variation(y, weights=None, *, data=None, ids=None):
+def coefficient_of_variation(y, weights=None, *, data=None, ids=None) -> float:
     """Coefficient of variation ``sqrt(Σ p_i (y_i − μ)²) / μ`` (population form).
 
     Parameters
@@ -496,7 +498,9 @@ class AtkinsonIndex(_Decomposition):
         return text
 
 
-def atkinson(y, epsilon=1.0, weights=None, groups=None, *, data=None, ids=None):
+def atkinson(
+    y, epsilon: float = 1.0, weights=None, groups=None, *, data=None, ids=None
+) -> AtkinsonIndex:
     """Atkinson index ``A(ε) = 1 − EDE/μ``, weighted, with its within/between form.
 
     Parameters

@@ -210,7 +210,7 @@ class _Decomposition(FrameReprMixin):
     total, in ``to_frame``, ``group_frame`` and ``repr``."""
 
     _name = ""
-    _parts = ()
+    _parts: tuple[tuple[str, str], ...] = ()
 
     def _set_shares(self):
         total = self.statistic
@@ -439,15 +439,15 @@ class TheilIndex(_Decomposition):
 
 def theil(
     y,
-    kind="T",
+    kind: str = "T",
     weights=None,
     groups=None,
     *,
     data=None,
     ids=None,
-    permutations=0,
+    permutations: int = 0,
     seed=None,
-):
+) -> TheilIndex:
     """Theil T or Theil L index, optionally weighted and decomposed by groups.
 
     Parameters
@@ -669,7 +669,9 @@ class GiniIndex(_Decomposition):
         return text
 
 
-def gini(y, weights=None, groups=None, *, correction=False, data=None, ids=None):
+def gini(
+    y, weights=None, groups=None, *, correction: bool = False, data=None, ids=None
+) -> GiniIndex:
     """Gini coefficient, optionally weighted, with Dagum's decomposition by groups.
 
     Parameters

@@ -184,7 +184,7 @@ class _Result(FrameReprMixin):
 class _GlobalResult(_Result):
     """A global statistic: one value, analytic and/or permutation inference."""
 
-    _frame_cols = ()
+    _frame_cols: tuple[str, ...] = ()
 
     def _permutation_inference(self, observed, simulate, seed, prefix="I"):
         """``simulate(rng)`` gives the simulated values; summarise them as floats.

@@ -121,7 +121,16 @@ class Moran(_GlobalResult):
         )
 
 
-def moran(y, w, permutations=999, seed=None, *, alternative="two-sided", transform=None, data=None):
+def moran(
+    y,
+    w,
+    permutations: int = 999,
+    seed=None,
+    *,
+    alternative: str = "two-sided",
+    transform: str | None = None,
+    data=None,
+) -> Moran:
     """Global Moran's I.
 
     Parameters
@@ -261,7 +270,16 @@ class Geary(_GlobalResult):
         )
 
 
-def geary(y, w, permutations=999, seed=None, *, alternative="two-sided", transform=None, data=None):
+def geary(
+    y,
+    w,
+    permutations: int = 999,
+    seed=None,
+    *,
+    alternative: str = "two-sided",
+    transform: str | None = None,
+    data=None,
+) -> Geary:
     """Geary's C.
 
     ``C = (n - 1) * sum_ij w_ij (y_i - y_j)**2 / (2 * s0 * sum_i (y_i - mean)**2)``;
@@ -337,8 +355,16 @@ class MoranBV(_GlobalResult):
 
 
 def moran_bv(
-    x, y, w, permutations=999, seed=None, *, alternative="two-sided", transform=None, data=None
-):
+    x,
+    y,
+    w,
+    permutations: int = 999,
+    seed=None,
+    *,
+    alternative: str = "two-sided",
+    transform: str | None = None,
+    data=None,
+) -> MoranBV:
     """Bivariate Moran's I: ``x`` of each unit against the spatial lag of ``y``.
 
     For example a unit's financial entropy (``x``) against its neighbours' GDP

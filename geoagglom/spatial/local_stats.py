@@ -223,17 +223,17 @@ class LocalMoran(_LocalBase):
 def local_moran(
     y,
     w,
-    permutations=999,
+    permutations: int = 999,
     seed=None,
     *,
-    alternative="two-sided",
-    alpha=0.05,
-    adjust=None,
-    scaling="esda",
-    keep_simulations=True,
-    transform=None,
+    alternative: str = "two-sided",
+    alpha: float = 0.05,
+    adjust: str | None = None,
+    scaling: str = "esda",
+    keep_simulations: bool = True,
+    transform: str | None = None,
     data=None,
-):
+) -> LocalMoran:
     """Local Moran's I (LISA) with conditional permutation and cluster classes.
 
     Parameters
@@ -324,17 +324,17 @@ def local_moran_bv(
     x,
     y,
     w,
-    permutations=999,
+    permutations: int = 999,
     seed=None,
     *,
-    alternative="two-sided",
-    alpha=0.05,
-    adjust=None,
-    scaling="esda",
-    keep_simulations=True,
-    transform=None,
+    alternative: str = "two-sided",
+    alpha: float = 0.05,
+    adjust: str | None = None,
+    scaling: str = "esda",
+    keep_simulations: bool = True,
+    transform: str | None = None,
     data=None,
-):
+) -> LocalMoranBV:
     """Bivariate local Moran: each unit's ``x`` against its neighbours' ``y``.
 
     ``Is_i = (n - 1)/n * zx_i * lag(zy)_i`` (``scaling='esda'``, as esda's

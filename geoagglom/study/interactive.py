@@ -15,7 +15,9 @@ from __future__ import annotations
 import html
 import json
 import math
+import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -162,7 +164,9 @@ _JS = r"""
 """
 
 
-def map_html(results, measure="beta", *, k=5, simplify=None):
+def map_html(
+    results: Any, measure: str = "beta", *, k: int = 5, simplify: float | None = None
+) -> str:
     """The interactive map of a study run as one self-contained HTML page.
 
     Parameters
@@ -276,7 +280,7 @@ def map_html(results, measure="beta", *, k=5, simplify=None):
         data_units[u] = entry
 
     legend_names = LISA_LEGEND.get(lang, LISA_LEGEND["en"])
-    payload = {
+    payload: dict[str, Any] = {
         "years": [int(y) for y in years],
         "measure": measure,
         "measure_label": "entropy β" if measure == "beta" else measure,
@@ -356,7 +360,9 @@ def map_html(results, measure="beta", *, k=5, simplify=None):
     )
 
 
-def write_map(results, path, measure="beta", **kwargs):
+def write_map(
+    results: Any, path: str | os.PathLike[str], measure: str = "beta", **kwargs: Any
+) -> Path:
     """Write :func:`map_html` of a run to ``path`` (``map.html``) and return the path.
 
     Parameters
