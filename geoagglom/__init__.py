@@ -79,6 +79,15 @@ _PUBLIC = {
     "spatial_model": "geoagglom.models.regression",
     "SpatialPanelModel": "geoagglom.models.panel",
     "spatial_panel_model": "geoagglom.models.panel",
+    "SpatialMarkov": "geoagglom.dynamics.markov",
+    "spatial_markov": "geoagglom.dynamics.markov",
+    "LISAMarkov": "geoagglom.dynamics.lisa_markov",
+    "lisa_markov": "geoagglom.dynamics.lisa_markov",
+    "DirectionalLISA": "geoagglom.dynamics.directional",
+    "directional_lisa": "geoagglom.dynamics.directional",
+    "SpaceTimeLISA": "geoagglom.dynamics.space_time",
+    "space_time_lisa": "geoagglom.dynamics.space_time",
+    "spillover_verdict": "geoagglom.dynamics.verdict",
     "SpilloverCheck": "geoagglom.study.spillover",
     "spillover_check": "geoagglom.study.spillover",
     "Study": "geoagglom.study.config",
@@ -97,6 +106,8 @@ _PUBLIC = {
     "TooFewUnitsError": "geoagglom.errors",
     "SingularFilterError": "geoagglom.errors",
     "BoundaryEstimateError": "geoagglom.errors",
+    "EmptyTransitionsWarning": "geoagglom.errors",
+    "PanelDropWarning": "geoagglom.errors",
 }
 
 __all__ = sorted([*_PUBLIC, "__version__"])

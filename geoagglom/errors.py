@@ -102,6 +102,18 @@ class MissingCJKFontWarning(UserWarning):
     """
 
 
+class EmptyTransitionsWarning(UserWarning):
+    """A transition matrix has rows (or a class) without any observed transition.
+
+    The rows are reported on the result (``empty_rows``) and are NaN or made
+    absorbing as the ``empty`` policy says; they are never filled with zeros.
+    """
+
+
+class PanelDropWarning(UserWarning):
+    """Units or years of an unbalanced panel were dropped at the caller's request."""
+
+
 class StudyConfigError(InputError):
     """A study description is wrong: the message names the key and the problem.
 

@@ -24,17 +24,22 @@ __all__ = [
     "ALTERNATIVES",
     "AREA_METHODS",
     "CI_METHODS",
+    "CLASSIFY",
+    "EMPTY_ROWS",
     "INDEX_WEIGHTS",
     "ISLANDS",
     "LANGUAGES",
     "LAYOUTS",
     "MORAN_METHODS",
     "OPTIONS",
+    "PANEL_SCALES",
+    "ROSE_ALTERNATIVES",
     "SCALINGS",
     "SCHEMES",
     "SPATIAL_MODELS",
     "THEIL_KINDS",
     "TRANSFORMS",
+    "UNBALANCED",
     "WEIGHTS",
     "Option",
 ]
@@ -150,6 +155,49 @@ SCALINGS = Option(
     "local Moran scaling",
     {"esda": "(n - 1) z_i lag(z)_i / sum(z²), as esda", "spdep": "z_i lag(z)_i / m2, as spdep"},
 )
+PANEL_SCALES = Option(
+    "panel scaling",
+    {
+        "mean": "each value divided by its year's mean (relative values, as giddy's examples)",
+        "zscore": "each year standardised: (value - year mean) / year sd (ddof=0)",
+        "raw": "the values as given",
+    },
+)
+CLASSIFY = Option(
+    "Markov discretisation",
+    {
+        "pooled": "quantile classes of all unit-years pooled (cut-offs fixed over time)",
+        "per_year": "quantile classes computed year by year",
+        "cutoffs": "the upper bounds given in cutoffs= and lag_cutoffs=",
+    },
+)
+EMPTY_ROWS = Option(
+    "empty-row policy",
+    {
+        "nan": "rows of a transition matrix without observed transitions are NaN (reported); "
+        "steady state and passage times of that matrix are NaN",
+        "absorbing": "such rows are made absorbing (1 on the diagonal, reported), as giddy's "
+        "fill_empty_classes=True",
+    },
+)
+UNBALANCED = Option(
+    "unbalanced-panel policy",
+    {
+        "raise": "an error naming the units and the years they lack",
+        "drop_units": "drop units lacking any year from the panel and the weights (reported)",
+        "drop_years": "drop years lacking any unit (reported)",
+    },
+)
+ROSE_ALTERNATIVES = Option(
+    "rose alternative hypothesis",
+    {
+        "two-sided": "each sector's count differs from the permutation distribution",
+        "positive": "co-movement: more vectors in the sectors where unit and neighbours move "
+        "the same way, fewer elsewhere",
+        "negative": "opposite movement: more vectors where unit and neighbours move in "
+        "opposite directions",
+    },
+)
 
 CI_METHODS = Option(
     "bootstrap interval method",
@@ -201,4 +249,9 @@ OPTIONS = {
     "index_weights": INDEX_WEIGHTS,
     "model": SPATIAL_MODELS,
     "moran_method": MORAN_METHODS,
+    "scale": PANEL_SCALES,
+    "classify": CLASSIFY,
+    "empty": EMPTY_ROWS,
+    "unbalanced": UNBALANCED,
+    "rose_alternative": ROSE_ALTERNATIVES,
 }

@@ -20,6 +20,9 @@ with matplotlib and returns the :class:`matplotlib.figure.Figure`:
     Moran's I for row-standardised weights.
 :func:`entropy_by_region`, :func:`gini_theil_series`, :func:`decomposition_bars`
     The time series and the within/between decomposition of a study.
+:func:`transition_heatmaps`, :func:`rose_diagram`
+    A spatial Markov chain's pooled and conditional transition matrices, and the
+    rose diagram of a directional LISA.
 
 Labels are in English by default; ``lang="zh"`` draws them in Chinese with an
 installed CJK font, or warns (:class:`~geoagglom.errors.MissingCJKFontWarning`)
@@ -39,6 +42,7 @@ from geoagglom.plot.charts import (
     gini_theil_series,
     moran_scatterplot,
 )
+from geoagglom.plot.dynamics import rose_diagram, transition_heatmaps
 from geoagglom.plot.maps import choropleth, lisa_cluster_map
 from geoagglom.plot.models import unit_effect_map
 from geoagglom.plot.save import save_figure
@@ -55,6 +59,8 @@ __all__ = [
     "gini_theil_series",
     "lisa_cluster_map",
     "moran_scatterplot",
+    "rose_diagram",
     "save_figure",
+    "transition_heatmaps",
     "unit_effect_map",
 ]
