@@ -107,11 +107,22 @@ class EmptyTransitionsWarning(UserWarning):
 
     The rows are reported on the result (``empty_rows``) and are NaN or made
     absorbing as the ``empty`` policy says; they are never filled with zeros.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong, naming the offending rows, ids, columns or keys.
     """
 
 
 class PanelDropWarning(UserWarning):
-    """Units or years of an unbalanced panel were dropped at the caller's request."""
+    """Units or years of an unbalanced panel were dropped at the caller's request.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong, naming the offending rows, ids, columns or keys.
+    """
 
 
 class StudyConfigError(InputError):

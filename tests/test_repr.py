@@ -57,6 +57,11 @@ def test_frame_html_long_frame_is_cut_to_head_and_tail():
     assert ">0<" in text and ">99<" in text and ">50<" not in text
 
 
+def _panel(y):
+    """Five years of values growing from ``y`` (units x years)."""
+    return np.cumsum(np.column_stack([y * (1 + 0.1 * t) for t in range(5)]), axis=1)
+
+
 @pytest.mark.parametrize(
     "build",
     [
@@ -70,6 +75,9 @@ def test_frame_html_long_frame_is_cut_to_head_and_tail():
         lambda y, w: geoagglom.spatial_gini(y, w, permutations=9, seed=1),
         lambda y, w: geoagglom.moran_exact(y, w),
         lambda y, w: geoagglom.bootstrap(geoagglom.theil, y, replicates=19, seed=1),
+        lambda y, w: geoagglom.spatial_markov(_panel(y), w, k=3, m=3),
+        lambda y, w: geoagglom.lisa_markov(_panel(y), w, permutations=9, seed=1),
+        lambda y, w: geoagglom.directional_lisa(_panel(y), w, k=4, permutations=9, seed=1),
     ],
 )
 def test_result_objects_show_their_frame(build):
