@@ -102,6 +102,8 @@ _JS = r"""
       }
     }
     items.push([D.no_data, "no data"]);
+    var note = document.getElementById("gm-classes");
+    if (note) { note.style.display = layer() === "lisa" ? "none" : ""; }
     legend.innerHTML = items.map(function (it) {
       return '<span><span class="sw" style="background:' + it[0] + '"></span>' +
         esc(it[1]) + "</span>";
@@ -348,10 +350,11 @@ def map_html(
             "</div>",
             "".join(svg),
             "<div class='legend' id='gm-legend'></div>",
-            f"<p class='note'>Classes: {len(breaks) - 1} quantiles of {measure_label} over "
-            "every unit and year (one legend for all years). Geometries simplified for "
-            "display; areas and statistics come from the full geometries. Hover a unit for "
-            "its values.</p>",
+            f"<p class='note'><span id='gm-classes'>Classes: {len(breaks) - 1} quantiles of "
+            f"{measure_label} over "
+            "every unit and year (one legend for all years).</span> Geometries simplified "
+            "for display; areas and statistics come from the full geometries. Hover a unit "
+            "for its values.</p>",
             "<div id='gm-tip'></div>",
             f"<script type='application/json' id='gm-data'>{data_json}</script>",
             f"<script>{_JS}</script>",

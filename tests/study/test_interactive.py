@@ -187,6 +187,9 @@ def test_map_in_browser(browser, tmp_path):
 
     # the LISA layer: fills become the LISA colours of that year's classes
     browser.find_element(By.CSS_SELECTOR, "input[name=gm-layer][value=lisa]").click()
+    assert not browser.find_element(By.ID, "gm-classes").is_displayed()  # quantile note
+    legend = browser.find_element(By.ID, "gm-legend").text
+    assert "High-High (spillover cluster)" in legend and "Not significant" in legend
     for unit, colour in _fills(browser):
         assert colour == data["lisa_colors"][data["units"][unit]["lisa"][0]]
     _set_year(browser, 2)
