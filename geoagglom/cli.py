@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +24,7 @@ def _areas(args):
     from geoagglom.data.area import land_area
     from geoagglom.data.boundaries import resolve_layer
 
-    layer = resolve_layer(args.layer, id=args.id)
+    layer = resolve_layer(args.layer, id=args.id, crs=args.crs)
     names = [c for c in ("name_zh", "name_en") if c in layer.columns]
     table = layer[names].copy()
     table["area_km2"] = land_area(layer, method=args.method)
@@ -37,9 +38,21 @@ def _areas(args):
         print(f"\n{len(table)} units, total {table['area_km2'].sum():,.2f} km² ({args.method})")
 
 
+def _notes_once():
+    """geoagglom's warnings of a run are printed as its notes: don't print them twice."""
+    import warnings
+
+    from geoagglom import errors
+
+    for value in vars(errors).values():
+        if isinstance(value, type) and issubclass(value, Warning):
+            warnings.filterwarnings("ignore", category=value)
+
+
 def _run(args):
     from geoagglom.study.config import Study, print_progress
 
+    _notes_once()
     study = Study.from_toml(args.study)
     results = study.run(args.output, overwrite=args.overwrite, progress=print_progress)
     _summarise(results)
@@ -48,6 +61,7 @@ def _run(args):
 def _demo(args):
     from geoagglom.study.config import Study, demo_dir, print_progress
 
+    _notes_once()
     study = Study.from_toml(demo_dir() / "study.toml")
     # An earlier demo output is replaced; a folder holding anything else is not.
     results = study.run(args.output, overwrite="own", progress=print_progress)
@@ -103,6 +117,9 @@ def build_parser():
     areas = sub.add_parser("areas", help="land area (km²) of every unit of a layer or file")
     areas.add_argument("layer", help="a bundled layer name (see 'geoagglom layers') or a file")
     areas.add_argument("--id", help="the id column of a boundary file")
+    areas.add_argument(
+        "--crs", help="the CRS of a boundary file that has none (no .prj), e.g. EPSG:4490"
+    )
     areas.add_argument("--method", choices=AREA_METHODS.values, default="geodesic")
     areas.add_argument("-o", "--output", help="write a CSV here instead of printing")
     areas.set_defaults(run=_areas)
@@ -122,14 +139,41 @@ def build_parser():
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM (e.g. from ``timeout``), raised so that every cleanup runs."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
+
+
 def main(argv=None):
-    """Entry point of the ``geoagglom`` command; returns the exit status."""
+    """Entry point of the ``geoagglom`` command; returns the exit status.
+
+    Errors print one line (exit 2). An interruption (Ctrl-C, SIGTERM, ``timeout``)
+    removes the unfinished output folder, prints one line and exits 130 / 143; a
+    closed pipe (``geoagglom layers | head``) ends quietly.
+    """
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         args.run(args)
     except GeoagglomError as err:
         print(f"geoagglom: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("geoagglom: interrupted; no output was left behind.", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("geoagglom: terminated; no output was left behind.", file=sys.stderr)
+        return 143
+    except BrokenPipeError:
+        # the reader went away (| head): stop quietly, and keep Python from complaining
+        # about the closed stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -97,6 +97,7 @@ def test_urban_files(urban, urban_dir):
             "entropy",
             "inequality",
             "growth",
+            "published_table",
             "top_shares",
             "region_decomposition",
         )
@@ -244,6 +245,33 @@ def test_urban_growth_and_top_shares(urban):
         "Yangtze River Delta; Beijing-Tianjin-Hebei; Pearl River Delta"
     )
     assert math.isclose(shares.loc[2011, "top3_share"], 206217.24 / 309321.29)
+
+
+# The published table's "Multiple of growth" column (2020/2011 - 1, two decimals), its
+# total row and the text's two statements, as printed (../shared/DESIGN.md).
+PRINTED_GROWTH = [1.83, 1.71, 2.28, 2.55, 0.89, 3.25, 2.49, 1.76, 2.13, 2.75, 1.33]
+PRINTED_TOTAL = (309321.29, 904118.45, 1.92)
+
+
+def test_urban_published_table_as_printed(urban):
+    table = urban["published_table"].set_index("agglomeration")
+    body = table.drop(index="Total")
+    assert list(body.index) == list(PUBLISHED_LOANS)  # the published order
+    for name, (l2011, l2020) in PUBLISHED_LOANS.items():
+        assert body.loc[name, "loans_2011_100m_yuan"] == l2011
+        assert body.loc[name, "loans_2020_100m_yuan"] == l2020
+    printed = body["growth_as_printed (2020/2011 - 1)"].tolist()
+    assert printed == PRINTED_GROWTH
+    total = table.loc["Total"]
+    assert (
+        total["loans_2011_100m_yuan"],
+        total["loans_2020_100m_yuan"],
+        total["growth_as_printed (2020/2011 - 1)"],
+    ) == PRINTED_TOTAL
+    assert body.loc["Yangtze River Delta", "ratio_2020_to_2011"] == pytest.approx(2.832, abs=5e-4)
+    shares = urban["top_shares"].set_index("year").loc[2020]
+    assert round(shares["top3_share"] * 3) == 2  # "the top three hold two-thirds"
+    assert shares["top5_share"] > 0.80  # "the top five over 80 %"
 
 
 def test_urban_map_classes(urban_dir):

@@ -218,6 +218,30 @@ def growth(loans):
     return frame.sort_values("growth_multiple", ascending=False).reset_index()
 
 
+def published_table(loans):
+    """The published table as printed: balances, growth as 2020/2011 − 1, total row.
+
+    The study's column "Multiple of growth" is the growth rate 2020/2011 − 1,
+    printed to two decimals (Yangtze River Delta 1.83); the ratio 2020/2011
+    (2.83) is given next to it, so a reader holding the paper can match either.
+    The rows keep the published order (the order of ``loans.csv``).
+    """
+    order = list(dict.fromkeys(loans["agglomeration"]))
+    wide = loans.pivot(index="agglomeration", columns="year", values=LOANS).loc[order]
+    first, last = wide.columns.min(), wide.columns.max()
+    wide.loc["Total"] = wide.sum()
+    ratio = wide[last] / wide[first]
+    return pd.DataFrame(
+        {
+            "agglomeration": wide.index,
+            f"loans_{first}_100m_yuan": wide[first].round(2).to_numpy(),
+            f"loans_{last}_100m_yuan": wide[last].round(2).to_numpy(),
+            "growth_as_printed (2020/2011 - 1)": (ratio - 1).round(2).to_numpy(),
+            "ratio_2020_to_2011": ratio.to_numpy(),
+        }
+    )
+
+
 def top_shares(loans, tops=(3, 5)):
     """Share of the largest agglomerations in the total loans, per year."""
     rows = []
@@ -290,7 +314,8 @@ def run(out_dir=DEFAULT_OUT):
     -------
     dict
         The tables (``members``, ``agglomerations``, ``entropy``,
-        ``inequality``, ``growth``, ``top_shares``, ``region_decomposition``)
+        ``inequality``, ``growth``, ``published_table``, ``top_shares``,
+        ``region_decomposition``)
         as DataFrames, the
         dissolved ``regions`` (GeoDataFrame) and ``files`` (paths written).
     """
@@ -306,6 +331,7 @@ def run(out_dir=DEFAULT_OUT):
         "entropy": entropies,
         "inequality": inequality(entropies),
         "growth": growth(loans),
+        "published_table": published_table(loans),
         "top_shares": top_shares(loans),
         "region_decomposition": region_decomposition(entropies, regions_of),
     }

@@ -272,7 +272,7 @@ def validate_units(gdf, id=None, *, source="the layer", area_method="geodesic"):
     return gdf
 
 
-def resolve_layer(name_or_path, id=None):
+def resolve_layer(name_or_path, id=None, crs=None):
     """A bundled layer by name, or a boundary file by path (for the CLI and studies)."""
     if name_or_path in _catalog()["layers"]:
         return load_layer(name_or_path)
@@ -281,5 +281,5 @@ def resolve_layer(name_or_path, id=None):
             raise InputError(
                 f"Reading {name_or_path} needs the id column: pass --id COLUMN (or id=...)."
             )
-        return read_boundaries(name_or_path, id=id)
+        return read_boundaries(name_or_path, id=id, crs=crs)
     return load_layer(name_or_path)  # raises, listing the bundled layers

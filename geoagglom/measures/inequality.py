@@ -53,6 +53,8 @@ _THEIL_ATOL = 1e-30
 _GINI_ATOL = 1e-15
 # Below this |r − 1| the series expansions of φ and ψ are used (17 terms give
 # full double precision there).
+#: Below this total (Gini, Theil: dimensionless), the parts' shares are undefined (NaN).
+SHARE_MIN_TOTAL = 1e-14
 _SERIES_CUTOFF = 0.1
 _SERIES_TERMS = 17
 
@@ -216,7 +218,9 @@ class _Decomposition(FrameReprMixin):
         total = self.statistic
         for attr, _ in self._parts:
             value = getattr(self, attr)
-            setattr(self, f"{attr}_share", value / total if total > 0 else math.nan)
+            # an index of (nearly) equal values is rounding noise: its parts have no shares
+            share = value / total if total > SHARE_MIN_TOTAL else math.nan
+            setattr(self, f"{attr}_share", share)
 
     def _parts_row(self):
         row = {}

@@ -691,6 +691,7 @@ def table_change(
     seed=None,
     ci="percentile",
     level=0.95,
+    entropy=None,
 ):
     """Change of the units' inequality and of its parts between two years, with intervals.
 
@@ -718,6 +719,8 @@ def table_change(
         An int gives the stream ``stream(seed, "bootstrap_change_<index>", end)``.
     ci : {"percentile", "bca"}, default "percentile"
     level : float, default 0.95
+    entropy : pandas.DataFrame, optional
+        The units' entropies already computed by :func:`unit_entropy`.
 
     Returns
     -------
@@ -735,7 +738,8 @@ def table_change(
         raise InputError(f"bootstrap = {bootstrap}: the change needs at least 2 replicates.")
     _check_weight_columns(values, weights)
     choice = _weight_choice(weights, measure)
-    entropy = unit_entropy(units, values, quantity, unit=unit, year=year, area_col=area_col)
+    if entropy is None:
+        entropy = unit_entropy(units, values, quantity, unit=unit, year=year, area_col=area_col)
     years = sorted(pd.unique(entropy[year]))
     lacking = [yr for yr in (start, end) if yr not in years]
     if lacking:

@@ -143,6 +143,19 @@ def _values(y, wts, data, name, allow_constant=False, what="Moran's I"):
     return arr
 
 
+def _unit_scale(v):
+    """``v`` times the power of two that brings its largest magnitude into [1, 2).
+
+    The statistics are scale-free, and multiplying by a power of two is exact, so
+    this changes no result, except that values near 1e300 or 1e-300 no longer
+    overflow or underflow in sums of squares and products.
+    """
+    top = np.max(np.abs(v))
+    if top == 0 or not np.isfinite(top):
+        return v
+    return np.ldexp(v, -int(np.floor(np.log2(top))))
+
+
 def _check_alternative(alternative):
     return ALTERNATIVES.check(alternative, "alternative")
 

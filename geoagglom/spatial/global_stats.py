@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from geoagglom.spatial._base import _GlobalResult, _prepare, _values
+from geoagglom.spatial._base import _GlobalResult, _prepare, _unit_scale, _values
 from geoagglom.spatial.permutation import _BLOCK_ELEMENTS, _global_sims, _lagged
 from geoagglom.spatial.significance import _div, _normal_p, _sqrt
 
@@ -81,6 +81,7 @@ class Moran(_GlobalResult):
         self.ids = wts.ids
         self.n = n
         self.y = y
+        y = _unit_scale(y)  # scale-free statistic: no overflow near 1e±300
         self.alternative = alternative
         self.permutations = permutations
         self.s0, self.s1, self.s2 = wts.s0, wts.s1, wts.s2
@@ -224,6 +225,7 @@ class Geary(_GlobalResult):
         y = _values(y, wts, data, "y", what="Geary's C")
         n = wts.n
         self.ids, self.n, self.y = wts.ids, n, y
+        y = _unit_scale(y)
         self.alternative, self.permutations = alternative, permutations
         s0, s1, s2 = wts.s0, wts.s1, wts.s2
         self.s0, self.s1, self.s2 = s0, s1, s2
@@ -334,6 +336,7 @@ class MoranBV(_GlobalResult):
         y = _values(y, wts, data, "y", what="bivariate Moran's I")
         n = wts.n
         self.ids, self.n, self.x, self.y = wts.ids, n, x, y
+        x, y = _unit_scale(x), _unit_scale(y)
         self.alternative, self.permutations = alternative, permutations
         zx = (x - x.mean()) / x.std(ddof=1)
         zy = (y - y.mean()) / y.std(ddof=1)

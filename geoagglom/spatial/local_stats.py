@@ -8,7 +8,7 @@ import pandas as pd
 from geoagglom.errors import InputError
 from geoagglom.options import ADJUSTMENTS, SCALINGS
 from geoagglom.seeding import check_random_state
-from geoagglom.spatial._base import _prepare, _Result, _standardise, _values
+from geoagglom.spatial._base import _prepare, _Result, _standardise, _unit_scale, _values
 from geoagglom.spatial.permutation import _conditional_sims
 from geoagglom.spatial.significance import _adjust, _div, _no_sims, _normal_p, _perm_p, _sqrt
 
@@ -202,7 +202,7 @@ class LocalMoran(_LocalBase):
         wts = self._start(w, transform, alternative, permutations, alpha, adjust, scaling)
         y = _values(y, wts, data, "y", what="local Moran's I")
         self.ids, self.n, self.y = wts.ids, wts.n, y
-        self.z = _standardise(y)  # m2 = sum(z**2)/n = 1
+        self.z = _standardise(_unit_scale(y))  # m2 = sum(z**2)/n = 1
         self._local(wts, self.z, self.z, seed, keep_simulations)
 
     def _moments(self, wts, z, factor):
@@ -316,7 +316,7 @@ class LocalMoranBV(LocalMoran):
         x = _values(x, wts, data, "x", what="bivariate local Moran's I")
         y = _values(y, wts, data, "y", what="bivariate local Moran's I")
         self.ids, self.n, self.x, self.y = wts.ids, wts.n, x, y
-        self.zx, self.zy = _standardise(x), _standardise(y)
+        self.zx, self.zy = _standardise(_unit_scale(x)), _standardise(_unit_scale(y))
         self._local(wts, self.zx, self.zy, seed, keep_simulations)
 
 

@@ -129,6 +129,15 @@ class StudyConfig:
         q = self.data.quantity
         return [q] if isinstance(q, str) else list(q)
 
+    @property
+    def extra_columns(self):
+        """Data-table columns read besides the quantities: second variable, model variables."""
+        columns = [self.data.second_variable] if self.data.second_variable else []
+        if self.model.y is not None:
+            x = [self.model.x] if isinstance(self.model.x, str) else list(self.model.x)
+            columns += [c for c in (self.model.y, *x) if c != "entropy"]
+        return list(dict.fromkeys(c for c in columns if c not in self.quantity))
+
     def __repr__(self):
         return f"<StudyConfig {self.source or '(Python)'}: {self.top.title!r}>"
 

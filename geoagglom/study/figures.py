@@ -24,6 +24,9 @@ TEXT = {
         "entropy_regions": "Financial entropy by region{suffix}",
         "gini_theil": "Inequality of the regions' entropy{suffix}",
         "decomposition": "Theil {kind} of the units' entropy: within and between regions{suffix}",
+        "markov": "Transitions of financial entropy, by the neighbours' class{suffix}",
+        "rose": "Directional LISA: units' and neighbours' moves{suffix}",
+        "unit_effect": "Effect of the centre's change on every unit, {year}{suffix}",
     },
     "zh": {
         "note": "示例数据，非官方统计",
@@ -36,6 +39,9 @@ TEXT = {
         "entropy_regions": "各区域金融熵{suffix}",
         "gini_theil": "区域金融熵的差异{suffix}",
         "decomposition": "城市金融熵的泰尔 {kind} 指数：区域内与区域间{suffix}",
+        "markov": "按邻域类别的金融熵转移概率{suffix}",
+        "rose": "方向性 LISA：单元与邻域的变动{suffix}",
+        "unit_effect": "{year}年中心城市变动对各单元的效应{suffix}",
     },
 }
 
@@ -156,8 +162,40 @@ def draw_study_figures(results, folder):
         save(
             "decomposition",
             plot.decomposition_bars(
-                tables["table_II" if kind == "T" else "table_II_theil_L"],
+                # years of equal entropies have no shares to draw
+                tables["table_II" if kind == "T" else "table_II_theil_L"].dropna(
+                    subset=["within_share", "between_share"]
+                ),
                 title=t("decomposition", kind=kind),
+                note=note,
+                lang=maps.lang,
+            ),
+        )
+    if results.dynamics:
+        save(
+            "transition_heatmaps",
+            plot.transition_heatmaps(
+                results.dynamics["markov"], title=t("markov"), note=note, lang=maps.lang
+            ),
+        )
+        save(
+            "rose",
+            plot.rose_diagram(
+                results.dynamics["rose"],
+                alpha=config.measures.alpha,
+                title=t("rose"),
+                note=note,
+                lang=maps.lang,
+            ),
+        )
+    if "unit_effect" in results.models:
+        effect = results.models["unit_effect"]
+        save(
+            "model_unit_effect",
+            plot.unit_effect_map(
+                units.loc[effect.index],
+                effect,
+                title=t("unit_effect", year=results.models["year"]),
                 note=note,
                 lang=maps.lang,
             ),

@@ -56,13 +56,16 @@ def load_table(config, notes=None):
         )
     wanted = [("unit", data.unit), ("year", data.year)]
     wanted += [("quantity", q) for q in config.quantity]
-    if data.second_variable:
-        wanted.append(("second_variable", data.second_variable))
+    for column in config.extra_columns:
+        if column == data.second_variable:
+            wanted.append(("second_variable", column))
+        else:
+            wanted.append(("[model] y" if column == config.model.y else "[model] x", column))
     if data.province:
         wanted.append(("province", data.province))
     rename = {_require_column(table, key, column, label): column for key, column in wanted}
     table = table.rename(columns=rename)
-    values = [*config.quantity, *([data.second_variable] if data.second_variable else [])]
+    values = [*config.quantity, *config.extra_columns]
     tidy = tidy_table(table, unit=data.unit, year=data.year, values=values, what=label)
     notes.extend(tidy.notes)
     table = tidy.table
@@ -82,7 +85,8 @@ def _require_column(table, key, column, label):
     found = find_column(table.columns, column)
     if found is None:
         raise StudyConfigError(
-            f"[data] {key}: column {column!r} is not in {label}; its columns: "
+            f"{key if key.startswith('[') else '[data] ' + key}: column {column!r} is not in "
+            f"{label}; its columns: "
             f"{', '.join(map(str, table.columns))}."
         )
     return found

@@ -78,3 +78,146 @@ def _umask():
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+#: The first line of every CSV table of a study run on illustrative data.
+ILLUSTRATIVE_LINE = (
+    "# ILLUSTRATIVE DATA: generated to demonstrate the method, not official statistics "
+    "(read with comment='#')"
+)
+#: Tables written to the GeoPackage, by the geometry they are joined to.
+UNIT_LAYERS = (
+    "entropy_units",
+    "location_quotient",
+    "lisa",
+    "directional_lisa",
+    "spillover_verdict",
+    "model_unit_effect",
+)
+REGION_LAYERS = ("entropy_regions",)
+
+
+def write_tables(results, folder):
+    """Every table as ``folder/<name>.csv``; an illustrative study's start with a comment line.
+
+    Parameters
+    ----------
+    results : geoagglom.study.results.StudyResults
+    folder : pathlib.Path
+    """
+    illustrative = results.config.illustrative
+    for name, frame in results.tables.items():
+        with open(folder / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
+            if illustrative:
+                f.write(ILLUSTRATIVE_LINE + "\n")
+            frame.to_csv(f, index=False)
+
+
+def write_geopackage(results, path, *, geojson_folder=None):
+    """The unit- and region-level tables with their geometry, one layer per table.
+
+    Parameters
+    ----------
+    results : geoagglom.study.results.StudyResults
+    path : pathlib.Path
+        The GeoPackage to write (opens in QGIS; EPSG:4326).
+    geojson_folder : pathlib.Path, optional
+        Also write each layer as ``<name>.geojson`` there.
+
+    Returns
+    -------
+    list of str
+        The layers written.
+    """
+    import geopandas as gpd
+
+    layers = []
+    shapes = {"unit": results.units, "region": results.regions}
+    for key, names in (("unit", UNIT_LAYERS), ("region", REGION_LAYERS)):
+        geometry = shapes[key]
+        if geometry is None:
+            continue
+        geometry = geometry.geometry.rename_axis(key).reset_index()
+        for name in names:
+            if name not in results.tables:
+                continue
+            table = results.tables[name]
+            column = key if key in table.columns else None
+            if column is None:
+                continue
+            joined = gpd.GeoDataFrame(
+                table.merge(geometry, on=key, how="left"), geometry="geometry", crs="EPSG:4326"
+            )
+            if results.config.illustrative:
+                joined["illustrative"] = True
+            # GeoPackage columns need text names; ids stay as they are
+            joined.columns = [str(c) for c in joined.columns]
+            joined.to_file(path, layer=name, driver="GPKG")
+            if geojson_folder is not None:
+                joined.to_file(geojson_folder / f"{name}.geojson", driver="GeoJSON")
+            layers.append(name)
+    return layers
+
+
+#: Sidecar files that travel with a boundary file of the same stem.
+_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qmd", ".sbn", ".sbx")
+
+
+def copy_inputs(config, folder, *, rerun_folder="rerun"):
+    """Copy a study's input files into ``folder/inputs`` and write ``folder/study.toml``.
+
+    The written study file names the copies (and a bundled layer or grouping by
+    name), so ``geoagglom run study.toml`` inside the output folder runs the same
+    study again, into ``rerun_folder``. Tables given as DataFrames are written as
+    CSV. The original study file, when there is one, is kept as
+    ``inputs/original_study.toml``.
+
+    Parameters
+    ----------
+    config : geoagglom.study.config.StudyConfig
+    folder : pathlib.Path
+        The output folder being written.
+    rerun_folder : str, default "rerun"
+    """
+    import pandas as pd
+
+    from geoagglom.study.schema import to_toml
+
+    inputs = folder / "inputs"
+    inputs.mkdir()
+    values = {section: dict(keys) for section, keys in config.values.items()}
+
+    def place(section, key, default_name):
+        source = values[section][key]
+        if source is None:
+            return
+        if isinstance(source, pd.DataFrame):
+            target = inputs / default_name
+            source.to_csv(target, index=False)
+        else:
+            source = Path(source)
+            target = inputs / source.name
+            if target.exists():  # two inputs with one name
+                target = inputs / f"{section}_{source.name}"
+            shutil.copy2(source, target)
+            for suffix in _SIDECARS:
+                sidecar = source.with_suffix(suffix)
+                if sidecar.is_file():
+                    shutil.copy2(sidecar, target.with_suffix(suffix))
+        values[section][key] = f"inputs/{target.name}"
+
+    place("data", "file", "data.csv")
+    place("boundaries", "file", "boundaries.gpkg")
+    group = values["grouping"]
+    if isinstance(group["file"], pd.DataFrame) and group["unit"] is None:
+        group["unit"] = group["file"].columns[0]
+    place("grouping", "file", "grouping.csv")
+    values["output"]["folder"] = rerun_folder
+    header = (
+        "# The study as run: the inputs are the copies in inputs/ (bundled layers and\n"
+        "# groupings by name). `geoagglom run study.toml` here writes the same tables into\n"
+        f"# {rerun_folder}/.\n"
+    )
+    (folder / "study.toml").write_text(header + to_toml(values), encoding="utf-8")
+    if config.text:
+        (inputs / "original_study.toml").write_text(config.text, encoding="utf-8")

@@ -43,10 +43,47 @@ SECTIONS = {
         "Bivariate Moran's I",
         "A unit's entropy against the spatial lag of the second variable.",
     ),
+    "inequality_change": (
+        "Change of inequality, first to last year",
+        "Paired bootstrap of the change of Theil T and its parts: the same units drawn, within "
+        "their region, in both years. A change whose interval contains 0 (p_value > 0.05) "
+        "is not distinguishable from noise.",
+    ),
+    "spatial_markov_tests": (
+        "Spatial Markov: does the neighbours' class matter?",
+        "Spatial homogeneity tests (Bickenbach & Bode 2003): LR and Q over all lag classes, "
+        "and per lag class. A small p-value: units' transitions depend on their neighbours'.",
+    ),
+    "lisa_markov": (
+        "LISA Markov: moves between quadrants",
+        "Counts of year-to-year moves between the LISA quadrants (rows: from; columns: to).",
+    ),
+    "spillover_verdict": (
+        "Spillover or siphoning, over time: the verdict per centre",
+        "One row per unit that was HH or HL in any year.",
+    ),
+    "model_coefficients": ("Spatial model: coefficients", ""),
+    "model_diagnostics": (
+        "Spatial model: LM diagnostics of the OLS fit",
+        "Lagrange multiplier tests (and their robust forms) guiding the choice of model.",
+    ),
+    "model_impacts": (
+        "Spatial model: impacts",
+        "Direct, indirect (spillover) and total impacts with simulated intervals.",
+    ),
+    "model_reading": ("Spatial model: reading of the indirect impacts", ""),
+    "model_unit_effect_summary": (
+        "Effect of a change at the centre",
+        "The effect of a unit change of the first regressor at the centre, on itself, its "
+        "neighbours, the units beyond, and all units, with simulated intervals.",
+    ),
     "entropy_regions": ("Financial entropy of the regions", ""),
     "entropy_units": ("Financial entropy of the units", ""),
     "location_quotient": ("Location quotients of the quantities", ""),
     "lisa": ("Local Moran of every unit and year", ""),
+    "spatial_markov": ("Spatial Markov: transition counts and probabilities", ""),
+    "directional_lisa": ("Directional LISA of every unit", ""),
+    "model_unit_effect": ("Effect of a change at the centre, unit by unit", ""),
     "units_without_data": (
         "Layer units without data",
         "Units of the boundary layer that no row of the data table matched; the study "
@@ -63,6 +100,9 @@ SECTIONS = {
     ),
 }
 LONG_TABLES = {
+    "spatial_markov",
+    "directional_lisa",
+    "model_unit_effect",
     "entropy_units",
     "location_quotient",
     "lisa",
@@ -106,7 +146,9 @@ def write_report(results, path):
         parts.append(f"<h2>Notes from the run</h2><ul>{items}</ul>")
     for name, (heading, text) in SECTIONS.items():
         if name in results.tables and name not in LONG_TABLES:
-            parts.append(_table_section(heading, text, results.tables[name]))
+            rule = results.rules.get(name)
+            text = f"{text} Rule: {rule}" if rule else text
+            parts.append(_table_section(heading, text.strip(), results.tables[name]))
     parts.append(_map_section(results))
     parts.append("<h2>Figures</h2>")
     for name, (png, _svg) in results.figures.items():

@@ -17,7 +17,7 @@ class StudyResults:
     ----------
     out_dir, config, tables, figures, report, map, notes, skipped :
         The attributes below; the run fills them.
-    units, regions, values, years, names, spatial :
+    units, regions, values, years, names, spatial, dynamics, models, rules, layers :
         The attributes below.
 
     Attributes
@@ -50,6 +50,14 @@ class StudyResults:
         The units' name columns shown next to their ids.
     spatial : geoagglom.SpilloverCheck or None
         Moran trend and LISA classes (None when skipped).
+    dynamics : dict
+        ``markov``, ``lisa_markov``, ``rose`` results (empty when not computed).
+    models : dict
+        ``fit`` (the spatial model), ``year``, ``centre``, ``unit_effect``.
+    rules : dict
+        Table name → the rule its plain-language labels follow (shown in the report).
+    layers : list of str
+        The layers of ``results.gpkg`` (tables with their unit or region geometry).
     """
 
     out_dir: Path
@@ -66,6 +74,10 @@ class StudyResults:
     years: list = field(default_factory=list)
     names: list = field(default_factory=list)
     spatial: object = None
+    dynamics: dict = field(default_factory=dict)
+    models: dict = field(default_factory=dict)
+    rules: dict = field(default_factory=dict)
+    layers: list = field(default_factory=list)
 
     def moved_to(self, old, new):
         """The same results with paths under ``old`` rewritten to ``new``."""

@@ -23,19 +23,35 @@ from geoagglom.errors import InputError, StudyConfigError
 from geoagglom.measures.concentration import location_quotient
 from geoagglom.measures.panel import (
     region_entropy,
+    table_change,
     table_decomposition,
     table_regions,
     unit_entropy,
 )
+from geoagglom.spatial.exact import (
+    EXACT_MAX_N,
+    SADDLEPOINT_MAX_N,
+    local_moran_exact,
+    moran_exact,
+    moran_inference,
+)
+from geoagglom.spatial.significance import _adjust
 from geoagglom.study.config import default_output
+from geoagglom.study.dynamics_tables import dynamics_tables
+from geoagglom.study.dynamics_tables import wanted as dynamics_wanted
 from geoagglom.study.inputs import load_grouping_table, load_table, load_units
-from geoagglom.study.output import write_folder
+from geoagglom.study.model_tables import model_tables
+from geoagglom.study.output import copy_inputs, write_folder, write_geopackage, write_tables
 from geoagglom.study.provenance import versions
 from geoagglom.study.results import StudyResults
 from geoagglom.study.vocabulary import LISA_CLASSES
 
 #: Fewer units than this: the spatial statistics are skipped (and the report says so).
 MIN_SPATIAL_UNITS = 3
+#: A year whose entropies differ by no more than this (relative) has no spatial pattern.
+CONSTANT_RTOL = 1e-12
+#: At most this many units: local Moran also gets exact/saddlepoint p-values.
+LOCAL_EXACT_MAX_UNITS = 100
 
 
 def run_study(config, out_dir=None, *, overwrite=False, progress=None):
@@ -83,12 +99,15 @@ def _run(config, work, say):
             results.notes.append(str(warning.message))
             say(f"note: {warning.message}")
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    say("tables and report")
-    for name, frame in results.tables.items():
-        frame.to_csv(work / "tables" / f"{name}.csv", index=False)
+    say("tables, GeoPackage and report")
+    write_tables(results, work / "tables")
+    geojson = None
+    if config.output.geojson:
+        geojson = work / "geojson"
+        geojson.mkdir()
+    results.layers = write_geopackage(results, work / "results.gpkg", geojson_folder=geojson)
+    copy_inputs(config, work)
     (work / "versions.json").write_text(json.dumps(versions(), indent=2), encoding="utf-8")
-    if config.text:
-        (work / "study.toml").write_text(config.text, encoding="utf-8")
     results.report = write_report(results, work / "report.html")
     return results
 
@@ -122,7 +141,7 @@ def compute(config, results, say):
     )
     results.tables["match_report"] = match.report
     id_name = units.index.name or "unit_id"
-    extra = [data.second_variable] if data.second_variable else []
+    extra = config.extra_columns
     values = match.table.rename(columns={id_name: "unit"})
     values = values[["unit", data.year, *config.quantity, *extra]]
     values = values.rename(columns={data.year: "year"})
@@ -141,6 +160,12 @@ def compute(config, results, say):
     years = sorted(values["year"].unique())
     results.units, results.values, results.years = units, values, years
     say(f"{len(units)} units, {len(years)} years ({years[0]}-{years[-1]})")
+    absent = [y for y in (config.maps.years or []) if y not in years]
+    if absent:
+        raise StudyConfigError(
+            f"[maps] years: {', '.join(map(str, absent))} not among the study's years "
+            f"({years[0]}-{years[-1]}); map years that have data."
+        )
 
     say("financial entropy of units")
     entropy = unit_entropy(units, values, "quantity", unit="unit", year="year")
@@ -171,13 +196,22 @@ def _regions(config, results, units, values, entropy, grouping, say):
     say("regions: dissolve, entropy, Tables I and II")
     regions = dissolve_regions(units, grouping)
     results.regions = regions
+    m = config.measures
     common = dict(unit="unit", year="year")
     region_table = region_entropy(units, values, grouping, "quantity", regions=regions, **common)
     results.tables["entropy_regions"] = region_table
+    weights = None if m.inequality_weights == "equal" else m.inequality_weights
+    if weights not in (None, "area") and weights not in values.columns:
+        raise StudyConfigError(
+            f"[measures] inequality_weights = {weights!r}: use 'equal', 'area' or a column "
+            f"of the data table read for the study ({', '.join(values.columns[2:])})."
+        )
+    inference = dict(bootstrap=m.bootstrap, seed=m.seed, ci=m.ci, weights=weights)
     results.tables["table_I"] = table_regions(
-        units, values, grouping, "quantity", entropy=region_table, **common
-    )
-    for kind in config.measures.theil:
+        units, values, grouping, "quantity", entropy=region_table, alpha=m.ge_alpha,
+        **inference, **common,
+    )  # fmt: skip
+    for kind in m.theil:
         name = "table_II" if kind == "T" else f"table_II_theil_{kind}"
         results.tables[name] = table_decomposition(
             units,
@@ -185,14 +219,22 @@ def _regions(config, results, units, values, entropy, grouping, say):
             grouping,
             "quantity",
             kind=kind,
-            permutations=config.measures.permutations,
-            seed=config.measures.seed,
+            permutations=m.permutations,
             entropy=entropy,
+            **inference,
             **common,
         )
     results.tables["table_II_gini"] = table_decomposition(
-        units, values, grouping, "quantity", measure="gini", entropy=entropy, **common
-    )
+        units, values, grouping, "quantity", measure="gini", entropy=entropy,
+        **inference, **common,
+    )  # fmt: skip
+    years = results.years
+    if m.bootstrap >= 2 and len(years) >= 2:
+        say(f"change of Theil T from {years[0]} to {years[-1]}, {m.bootstrap} bootstrap pairs")
+        results.tables["inequality_change"] = table_change(
+            units, values, grouping, "quantity", years[0], years[-1], entropy=entropy,
+            **inference, **common,
+        )  # fmt: skip
 
 
 def _spatial(config, results, units, entropy, values, years, say):
@@ -227,6 +269,21 @@ def _spatial(config, results, units, entropy, values, years, say):
         )
         say(f"{len(dropped)} unit(s) without neighbours left out of the spatial statistics")
     panel = entropy[entropy["unit"].isin(kept)]
+    # constant up to rounding: an entropy of 1 everywhere comes out as 1 ± 1e-16
+    spread = panel.groupby("year")["beta"].agg(lambda b: (b.max() - b.min()) / b.abs().max())
+    constant = [int(y) for y in spread.index[spread <= CONSTANT_RTOL]]
+    dynamics = dynamics_wanted(config, years)
+    if constant:
+        results.skipped.append(
+            f"Moran's I, LISA and the bivariate Moran skipped for {', '.join(map(str, constant))}"
+            ": the entropy is the same in every unit that year (zero variance), where they "
+            "are undefined; Gini and Theil are 0 there."
+        )
+        say(results.skipped[-1])
+        panel = panel[~panel["year"].isin(constant)]
+        years = [y for y in years if y not in constant]
+        if not years:
+            return
     say(f"Moran's I and LISA, {m.permutations} permutations per year")
     check = spillover_check(
         units.loc[kept],
@@ -244,10 +301,25 @@ def _spatial(config, results, units, entropy, values, years, say):
     results.tables["moran_trend"] = check.to_frame().reset_index()
     lisa = _with_names(results, check.lisa, units)
     results.tables["lisa"] = lisa
+    _multiple_testing_note(config, results, lisa)
+    _exact_inference(config, results, panel, weights, say)
     flagged = lisa[lisa["label"].isin([LISA_CLASSES["HH"], LISA_CLASSES["HL"]])]
     results.tables["spillover_siphoning"] = flagged.reset_index(drop=True)
     if check.transitions is not None:
         results.tables["lisa_transitions"] = check.transitions.reset_index()
+    if dynamics:
+        if constant:
+            results.skipped.append(
+                "Spillover dynamics skipped: they need every year, and "
+                f"{', '.join(map(str, constant))} has no variation."
+            )
+        else:
+            dynamics_tables(config, results, panel, weights, say)
+    if config.model.y is not None:
+        model_tables(config, results, panel, weights, say)
+    for name in ("directional_lisa", "spillover_verdict", "model_unit_effect"):
+        if name in results.tables:
+            results.tables[name] = _with_names(results, results.tables[name], units)
 
     second = config.data.second_variable
     if second:
@@ -303,6 +375,65 @@ def check_values(values, quantities, others, units, names):
             "missing values (or remove those units or years from the table) and correct "
             "negative balances."
         )
+
+
+def _multiple_testing_note(config, results, lisa):
+    """Say how many significant LISA units survive a false discovery rate correction."""
+    m = config.measures
+    raw = int((lisa["p_value"] <= m.alpha).sum())
+    if raw == 0:
+        return
+    if m.adjust == "none":
+        fdr = sum(
+            int((_adjust(part["p_value"].to_numpy(), "fdr") <= m.alpha).sum())
+            for _, part in lisa.groupby("year")
+        )
+        results.notes.append(
+            f"Multiple testing: {raw} unit-year(s) have a local Moran p-value ≤ {m.alpha:g} "
+            f"without adjustment; {fdr} remain after a false discovery rate correction within "
+            'each year (set [measures] adjust = "fdr" to classify with it).'
+        )
+    else:
+        kept = int(lisa["significant"].sum())
+        results.notes.append(
+            f"Multiple testing: {raw} unit-year(s) have a local Moran p-value ≤ {m.alpha:g} "
+            f"before adjustment; {kept} remain significant after the {m.adjust} adjustment "
+            "used for the LISA classes."
+        )
+
+
+def _exact_inference(config, results, panel, weights, say):
+    """Exact or saddlepoint Moran p-values next to the permutation ones, for small n."""
+    n = weights.n
+    method = moran_inference(n)
+    if method == "normal":
+        return
+    local = n <= LOCAL_EXACT_MAX_UNITS
+    say(f"{method} Moran inference ({n} units)")
+    trend, lisa = results.tables["moran_trend"], results.tables["lisa"]
+    p_global, p_local = [], pd.Series(index=lisa.index, dtype=float)
+    ids = pd.Index(weights.unique_ids)
+    for yr in trend["year"]:
+        y = panel[panel["year"] == yr].set_index("unit")["beta"].reindex(ids)
+        p_global.append(moran_exact(y, weights, method=method, alternative="two-sided").p_value)
+        if local:
+            p = pd.Series(local_moran_exact(y, weights, method=method).p_values, index=ids)
+            rows = lisa.index[lisa["year"] == yr]
+            p_local[rows] = p.reindex(lisa.loc[rows, "unit"]).to_numpy()
+    trend[f"p_{method}"] = p_global
+    if local:
+        lisa[f"p_{method}"] = p_local
+    adjusted = config.measures.adjust
+    results.notes.append(
+        f"Small-sample inference: with {n} units (exact up to {EXACT_MAX_N} units, "
+        f"saddlepoint up to {SADDLEPOINT_MAX_N}; local statistics up to "
+        f"{LOCAL_EXACT_MAX_UNITS}), p_{method} is the {method} two-sided p-value of Moran's "
+        "I under normality (Tiefelsdorf & Boots 1995; Tiefelsdorf 2002)"
+        + (" and of each local Moran (Bivand, Müller & Reder 2009)" if local else "")
+        + ". p_sim is the permutation p-value and p_norm/p_rand the normal approximations; "
+        "the LISA classes use p_sim"
+        + (f" after the {adjusted} adjustment." if adjusted != "none" else ".")
+    )
 
 
 def _with_names(results, frame, units):

@@ -20,10 +20,12 @@ from pathlib import Path
 from geoagglom.errors import InputError, StudyConfigError
 from geoagglom.options import (
     ADJUSTMENTS,
+    CI_METHODS,
     ISLANDS,
     LANGUAGES,
     LAYOUTS,
     SCHEMES,
+    SPATIAL_MODELS,
     THEIL_KINDS,
     TRANSFORMS,
 )
@@ -151,6 +153,65 @@ KEYS = (
         open_bounds=True,
     ),
     _k("measures", "adjust", "option", "none", "LISA multiple testing", option=ADJUSTMENTS),
+    _k(
+        "measures", "bootstrap", "int", 0, "bootstrap replicates for intervals (0: none)", minimum=0
+    ),
+    _k("measures", "ci", "option", "percentile", "bootstrap interval", option=CI_METHODS),
+    _k(
+        "measures",
+        "inequality_weights",
+        "str",
+        "equal",
+        "Gini/Theil weights: equal, area, or a column of the data table (e.g. population)",
+    ),
+    _k("measures", "ge_alpha", "number_list", None, "generalised entropy GE(α) columns in Table I"),
+    _k("dynamics", "enabled", "bool", None, "spillover dynamics (default: on with ≥ 3 years)"),
+    _k(
+        "dynamics",
+        "k",
+        "int",
+        5,
+        "classes of the entropy (spatial Markov)",
+        "dynamics_k",
+        minimum=2,
+    ),
+    _k("dynamics", "m", "int", 5, "classes of the neighbours' entropy", "dynamics_m", minimum=2),
+    _k(
+        "dynamics",
+        "start",
+        "int",
+        None,
+        "first year of the directional LISA (default: first)",
+        "dynamics_start",
+    ),
+    _k(
+        "dynamics",
+        "end",
+        "int",
+        None,
+        "last year of the directional LISA (default: last)",
+        "dynamics_end",
+    ),
+    _k("model", "y", "str", None, "dependent variable: a column of the data table", "model_y"),
+    _k(
+        "model",
+        "x",
+        "str_or_list",
+        ["entropy"],
+        "regressors: columns of the data table, or entropy",
+        "model_x",
+    ),
+    _k("model", "model", "option", "sdm", "spatial model", "model", option=SPATIAL_MODELS),
+    _k("model", "draws", "int", 1000, "simulation draws of the impacts", "model_draws", minimum=0),
+    _k("model", "year", "int", None, "year of the cross-section (default: the last)", "model_year"),
+    _k(
+        "model",
+        "centre",
+        "str",
+        None,
+        "unit whose effect on the others is mapped (default: the highest entropy)",
+        "model_centre",
+    ),
     _k("maps", "scheme", "option", "quantiles", "classification", "map_scheme", option=SCHEMES),
     _k("maps", "k", "int", 5, "number of classes", "map_k", minimum=2),
     _k(
@@ -171,6 +232,9 @@ KEYS = (
     ),
     _k("maps", "lang", "option", "en", "label language", option=LANGUAGES),
     _k("output", "folder", "str", "geoagglom_output", "output folder", "output"),
+    _k(
+        "output", "geojson", "bool", False, "also write each GeoPackage layer as GeoJSON", "geojson"
+    ),
 )
 
 #: Table name → its keys, in order.
@@ -345,6 +409,12 @@ def _check_together(out):
             "[measures] threshold_km is required with weights = 'distance' "
             "(the distance band in km, e.g. threshold_km = 150)."
         )
+    model = out["model"]
+    given = [k for k, v in model.items() if v is not None and v != SECTIONS["model"][k].default]
+    if given and model["y"] is None:
+        raise StudyConfigError(
+            f"[model] y is required with [model] {', '.join(given)} (the dependent variable)."
+        )
     data = out["data"]
     if data["layout"] == "wide" and not isinstance(data["quantity"], str):
         raise StudyConfigError(
@@ -396,3 +466,40 @@ def reference_markdown():
             meaning += ": " + ", ".join(f"`{v}`" for v in key.option.values)
         rows.append(f"| `{key.label}` | {key.default_text()} | {meaning} |")
     return "\n".join(rows)
+
+
+def to_toml(values):
+    """A study file for validated values: every key that is set, by table.
+
+    Parameters
+    ----------
+    values : dict
+        ``{section: {key: value}}`` with files given as strings (relative paths).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(to_toml({"": {"title": "T"}, "measures": {"seed": 1, "alpha": None}}))
+    title = "T"
+    <BLANKLINE>
+    [measures]
+    seed = 1
+    <BLANKLINE>
+    """
+    lines = []
+    for section, keys in SECTIONS.items():
+        given = {
+            name: values.get(section, {}).get(name)
+            for name in keys
+            if values.get(section, {}).get(name) is not None
+        }
+        if not given:
+            continue
+        if section:
+            lines.append(f"[{section}]")
+        lines += [f"{name} = {_toml(value)}" for name, value in given.items()]
+        lines.append("")
+    return "\n".join(lines)

@@ -59,3 +59,26 @@ def study_labels(codes):
     ['spillover cluster', 'not significant', 'siphoning core']
     """
     return np.array([LISA_CLASSES.get(c, NOT_SIGNIFICANT) for c in codes], dtype=object)
+
+
+#: How the study reads a regressor's indirect impact and its interval.
+IMPACT_RULE = (
+    "spillover: the interval of the indirect impact lies above 0 (a rise at a unit lifts "
+    "its neighbours); siphoning: it lies below 0 (a rise drains them); no evidence: the "
+    "interval contains 0."
+)
+
+
+def impact_reading(lower, upper):
+    """The study's reading of an indirect impact's interval (see :data:`IMPACT_RULE`).
+
+    Examples
+    --------
+    >>> impact_reading(-0.20, -0.04), impact_reading(0.01, 0.3), impact_reading(-0.1, 0.2)
+    ('siphoning', 'spillover', 'no evidence')
+    """
+    if lower > 0:
+        return "spillover"
+    if upper < 0:
+        return "siphoning"
+    return "no evidence"

@@ -150,3 +150,47 @@ def test_grouping_that_names_no_unit_shows_the_layers_ids(zones):
     )
     with pytest.raises(InputError, match=r"names units that are not in the layer: \['A1'\]"):
         Study.from_toml(path).run(zones / "out")
+
+
+def test_a_constant_year_skips_only_the_undefined_statistics(tmp_path):
+    raw = demo_table()
+    raw = raw[raw["年份"] >= 2014].astype({LOANS: float})
+    one = raw["年份"] == 2015
+    # the same loans per km² everywhere in 2015: every city's entropy is 1
+    layer = geoagglom.load_layer("shandong-2004-2016")
+    area = raw.loc[one, "城市"].map(dict(zip(layer["name_zh"], layer["area_km2"], strict=True)))
+    raw.loc[one, LOANS] = area * 10.0
+    raw.to_csv(tmp_path / "data.csv", index=False)
+    lines = f'file = "data.csv"\nunit = "城市"\nyear = "年份"\nquantity = "{LOANS}"'
+    results = Study.from_toml(study_toml(tmp_path, lines)).run(tmp_path / "out")
+    assert list(results.tables["moran_trend"]["year"]) == [2014, 2016]
+    table_ii = results.tables["table_II"].set_index("year")
+    assert table_ii.loc[2015, "total"] == pytest.approx(0, abs=1e-12)
+    assert any("skipped for 2015" in note for note in results.skipped)
+    report = results.report.read_text(encoding="utf-8")
+    assert "skipped for 2015" in report and "Spillover dynamics skipped" in report
+
+
+def test_map_years_without_data_are_an_error(tmp_path):
+    demo_table().to_csv(tmp_path / "data.csv", index=False)
+    lines = f'file = "data.csv"\nunit = "城市"\nyear = "年份"\nquantity = "{LOANS}"'
+    path = study_toml(tmp_path, lines, extra="[maps]\nyears = [2004, 1999]\n")
+    with pytest.raises(InputError, match=r"\[maps\] years: 1999 not among the study's years"):
+        Study.from_toml(path).run(tmp_path / "out")
+
+
+def test_two_units_skip_the_spatial_statistics_and_say_so(tmp_path):
+    raw = demo_table()
+    raw = raw[raw["城市"].isin(["济南市", "青岛市"])]
+    raw.to_csv(tmp_path / "data.csv", index=False)
+    path = tmp_path / "study.toml"
+    path.write_text(
+        '[boundaries]\nlayer = "shandong-2004-2016"\n'
+        f'[data]\nfile = "data.csv"\nunit = "城市"\nyear = "年份"\nquantity = "{LOANS}"\n'
+        "[measures]\npermutations = 9\n",
+        encoding="utf-8",
+    )
+    results = Study.from_toml(path).run(tmp_path / "out")
+    assert "moran_trend" not in results.tables
+    assert any("Spatial statistics skipped: 2 unit(s)" in s for s in results.skipped)
+    assert "Spatial statistics skipped" in results.report.read_text(encoding="utf-8")

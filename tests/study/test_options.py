@@ -19,7 +19,16 @@ import shapely
 
 import geoagglom
 from geoagglom.errors import MissingCJKFontWarning, StudyConfigError
-from geoagglom.options import ADJUSTMENTS, ISLANDS, LANGUAGES, SCHEMES, THEIL_KINDS, TRANSFORMS
+from geoagglom.options import (
+    ADJUSTMENTS,
+    CI_METHODS,
+    ISLANDS,
+    LANGUAGES,
+    SCHEMES,
+    SPATIAL_MODELS,
+    THEIL_KINDS,
+    TRANSFORMS,
+)
 from geoagglom.options import WEIGHTS as WEIGHT_KINDS
 from geoagglom.study.config import Study, demo_dir
 from geoagglom.study.schema import KEYS
@@ -41,13 +50,21 @@ years = [2014, 2016]
 {measures}
 [maps]
 {maps}
+{model}
 """
 SHANDONG = 'layer = "shandong-2004-2016"'
 GROUPING = 'name = "shandong-two-circles-four-areas"'
 
 
 def study_file(
-    folder, *, boundaries=SHANDONG, grouping=GROUPING, measures="", maps="", unit="城市"
+    folder,
+    *,
+    boundaries=SHANDONG,
+    grouping=GROUPING,
+    measures="",
+    maps="",
+    unit="城市",
+    model="",
 ):
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / "data.csv").exists():
@@ -56,7 +73,12 @@ def study_file(
         if default.split()[0] not in measures:
             measures = f"{default}\n{measures}"
     text = BASE.format(
-        boundaries=boundaries, grouping=grouping, measures=measures, maps=maps, unit=unit
+        boundaries=boundaries,
+        grouping=grouping,
+        measures=measures,
+        maps=maps,
+        unit=unit,
+        model=f"[model]\n{model}" if model else "",
     )
     path = folder / "study.toml"
     path.write_text(text, encoding="utf-8")
@@ -72,13 +94,18 @@ NEEDS = {
     ("weights", "knn"): "k = 3",
     ("weights", "distance"): "threshold_km = 250",
     ("scheme", "user_defined"): "bins = [0.5, 1, 2, 100]",
+    ("ci", "percentile"): "bootstrap = 19",
+    ("ci", "bca"): "bootstrap = 19",
 }
+MODEL = 'y = "地区生产总值增长率(%)"\nx = ["entropy"]\ndraws = 50\n'
 CASES = (
     [("measures", "weights", v) for v in WEIGHT_KINDS.values]
     + [("measures", "transform", v) for v in TRANSFORMS.values]
     + [("measures", "adjust", v) for v in ADJUSTMENTS.values]
     + [("maps", "scheme", v) for v in SCHEMES.values]
     + [("maps", "lang", v) for v in LANGUAGES.values]
+    + [("measures", "ci", v) for v in CI_METHODS.values]
+    + [("model", "model", v) for v in SPATIAL_MODELS.values]
 )
 
 
@@ -98,6 +125,8 @@ def test_each_option_value_runs_end_to_end(tmp_path, section, key, value):
     extra = NEEDS.get((key, value))
     if extra:
         lines += "\n" + extra
+    if section == "model":
+        lines = MODEL + lines
     path = study_file(tmp_path, **{section: lines})
     no_font = value == "zh" and geoagglom.plot.find_cjk_font() is None
     with pytest.warns(MissingCJKFontWarning) if no_font else nullcontext():
@@ -107,7 +136,9 @@ def test_each_option_value_runs_end_to_end(tmp_path, section, key, value):
     assert list(trend["year"]) == [2014, 2015, 2016]
     assert np.isfinite(trend["I"]).all()
     assert (results.out_dir / "report.html").is_file()
-    assert len(results.figures) == 7
+    # 7 figures, the transition heat maps and the rose; the unit-effect map with a model
+    # whose impacts exist (the spatial error model has none)
+    assert len(results.figures) == 9 + (section == "model" and value != "error")
     lisa = results.tables["lisa"]
     if key == "adjust":
         p = lisa["p_value"].to_numpy()
@@ -128,6 +159,16 @@ def test_each_option_value_runs_end_to_end(tmp_path, section, key, value):
             np.testing.assert_allclose(sums, 1.0)
         else:
             assert set(results.spatial.weights.adjacency) == {1.0}
+    if key == "ci":
+        table = results.tables["table_I"]
+        assert (table["gini_lo"] <= table["gini"]).all() and (
+            table["gini"] <= table["gini_hi"]
+        ).all()
+        assert results.config.measures.bootstrap == 19
+    if section == "model":
+        coefficients = results.tables["model_coefficients"]
+        assert "entropy" in set(coefficients["term"])
+        assert ("model_impacts" in results.tables) == (value != "error")
     if key == "scheme" and value == "user_defined":
         report = results.report.read_text(encoding="utf-8")
         assert "Illustrative data" in report

@@ -25,6 +25,18 @@ EXPECTED_TABLES = {
     "spillover_siphoning",
     "lisa_transitions",
     "bivariate_moran",
+    "inequality_change",
+    "spatial_markov",
+    "spatial_markov_tests",
+    "lisa_markov",
+    "directional_lisa",
+    "spillover_verdict",
+    "model_coefficients",
+    "model_diagnostics",
+    "model_impacts",
+    "model_reading",
+    "model_unit_effect",
+    "model_unit_effect_summary",
 }
 EXPECTED_FIGURES = {
     "entropy_map",
@@ -34,6 +46,9 @@ EXPECTED_FIGURES = {
     "entropy_by_region",
     "gini_theil",
     "decomposition",
+    "transition_heatmaps",
+    "rose",
+    "model_unit_effect",
 }
 
 
@@ -52,12 +67,13 @@ def test_demo_writes_every_table_figure_and_the_report(demo_run):
     for name in EXPECTED_TABLES:
         path = out / "tables" / f"{name}.csv"
         assert path.stat().st_size > 0, name
-        assert len(pd.read_csv(path)) == len(demo_run.tables[name]) > 0, name
+        assert path.read_text(encoding="utf-8").startswith("# ILLUSTRATIVE DATA")
+        assert len(pd.read_csv(path, comment="#")) == len(demo_run.tables[name]) > 0, name
     for png, svg in demo_run.figures.values():
         assert png.parent == out / "figures"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert svg.stat().st_size > 0
-    for name in ("report.html", "study.toml", "versions.json"):
+    for name in ("report.html", "study.toml", "versions.json", "results.gpkg"):
         assert (out / name).stat().st_size > 0
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
 
@@ -87,7 +103,7 @@ def test_demo_tables_are_the_library_results(demo_run):
             "q": matched["年末金融机构存款余额(万元)"] + matched["年末金融机构各项贷款余额(万元)"],
         }
     )
-    table_i = geoagglom.table_regions(layer, values, grouping, "q")
+    table_i = geoagglom.table_regions(layer, values, grouping, "q", bootstrap=199, seed=2016)
     pd.testing.assert_frame_equal(demo_run.tables["table_I"], table_i)
     table_ii = demo_run.tables["table_II"]
     assert (table_ii["within"] + table_ii["between"] - table_ii["total"]).abs().max() < 1e-12
@@ -287,3 +303,37 @@ def test_islands_policy_of_a_national_study(tmp_path, china):
     assert "Notes from the run" in results.report.read_text(encoding="utf-8")
     assert len(results.tables["moran_trend"]) == 2
     assert set(results.tables["lisa"]["unit"]) == set(china.index)
+
+
+def test_demo_dynamics_model_and_small_sample_inference_are_the_library_results(demo_run):
+    """The study's dynamics, model and exact p-values equal the API's on the same inputs."""
+    from geoagglom.dynamics.verdict import RULE
+    from geoagglom.study.vocabulary import IMPACT_RULE
+
+    tables = demo_run.tables
+    layer = geoagglom.load_layer("shandong-2004-2016")
+    w = geoagglom.spatial_weights(layer)
+    entropy = tables["entropy_units"][["unit", "year", "beta"]]
+    markov = geoagglom.spatial_markov(entropy, w, 3, 3, value="beta")
+    pd.testing.assert_frame_equal(tables["spatial_markov_tests"], markov.tests())
+    last = entropy[entropy["year"] == 2016].set_index("unit")["beta"].reindex(w.unique_ids)
+    exact = geoagglom.moran_exact(last, w, alternative="two-sided")
+    assert tables["moran_trend"].set_index("year").loc[2016, "p_exact"] == exact.p_value
+    data = demo_run.values[demo_run.values["year"] == 2016].set_index("unit").reindex(w.unique_ids)
+    data = data.assign(entropy=last)
+    fit = geoagglom.spatial_model(data, "地区生产总值增长率(%)", ["entropy"], w, model="sdm")
+    pd.testing.assert_frame_equal(tables["model_coefficients"], fit.to_frame())
+    reading = tables["model_reading"].iloc[0]
+    assert reading["reading"] in ("spillover", "siphoning", "no evidence")
+    assert reading["sentence"].startswith("indirect impact of entropy on neighbours'")
+    report = demo_run.report.read_text(encoding="utf-8")
+    for rule in (RULE, IMPACT_RULE):
+        assert html_escape(rule) in report
+    assert "false discovery rate" in report
+    assert "exact two-sided p-value" in report
+
+
+def html_escape(text):
+    import html
+
+    return html.escape(text)
