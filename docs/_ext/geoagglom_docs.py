@@ -4,7 +4,8 @@
   :func:`geoagglom.study.schema.reference_markdown` (so it cannot drift from the schema).
 * ``_generated/gallery.md`` and ``_generated/gallery/*.png``: the bundled demo study
   run at build time with few permutations (``GEOAGGLOM_DOCS_PERMUTATIONS``, default
-  99) into ``<build>/gallery-run``; its figures and its interactive map
+  99), at most 99 bootstrap replicates and 200 impact draws, into
+  ``<build>/gallery-run``; its figures and its interactive map
   (``_generated/extra/gallery/map.html``) are copied into the site. Nothing of this is
   committed. A run already in the build folder is reused (delete ``docs/_build`` to
   redo it).
@@ -23,6 +24,9 @@ CAPTIONS = {
     "entropy_by_region": "Financial entropy of the six regions over the years.",
     "gini_theil": "Gini and Theil of the regions' entropy (Table I) over the years.",
     "decomposition": "Theil T of the cities' entropy, within and between regions (Table II).",
+    "transition_heatmaps": "Spatial Markov transition probabilities, by the neighbours' class.",
+    "rose": "Directional LISA: the rose diagram of the units' and neighbours' moves.",
+    "model_unit_effect": "Spatial Durbin model: the effect of a change at one city on every city.",
 }
 
 
@@ -51,6 +55,8 @@ def gallery(src, build):
     if not (run_dir / "report.html").is_file():
         study = Study.from_toml(demo_dir() / "study.toml")
         study.permutations = int(os.environ.get("GEOAGGLOM_DOCS_PERMUTATIONS", "99"))
+        study.bootstrap = min(study.bootstrap, 99)  # intervals: enough to show them
+        study.model_draws = min(study.model_draws, 200)
         results = study.run(run_dir, overwrite=True)
         write_map(results, run_dir / "map.html")
     images = src / "_generated" / "gallery"
