@@ -9,6 +9,8 @@ from geoagglom.data.boundaries import load_grouping
 from geoagglom.study.vocabulary import LISA_LEGEND
 
 ILLUSTRATIVE_NOTE = "Illustrative data: not official statistics"
+#: Moran scatterplots name their points up to this many units.
+MAX_LABELLED_UNITS = 40
 
 #: The figures' own words, by language; lang="zh" falls back to English (with a
 #: warning from :mod:`geoagglom.plot`) when no CJK font is installed.
@@ -19,6 +21,9 @@ TEXT = {
         "entropy_map": "Financial entropy{suffix}",
         "entropy_legend": "entropy β",
         "lisa": "LISA clusters of financial entropy, {year}{suffix}",
+        "inference": "α = {alpha:g}, {permutations} conditional permutations",
+        "adjusted": ", {adjust}-adjusted",
+        "moran_p": "permutation p = {p:.3g}",
         "moran": "Moran scatterplot of financial entropy, {year}{suffix}",
         "moran_name": "financial entropy",
         "entropy_regions": "Financial entropy by region{suffix}",
@@ -34,6 +39,9 @@ TEXT = {
         "entropy_map": "金融熵{suffix}",
         "entropy_legend": "金融熵 β",
         "lisa": "{year}年金融熵 LISA 聚类图{suffix}",
+        "inference": "α = {alpha:g}，{permutations} 次条件置换",
+        "adjusted": "，{adjust} 校正",
+        "moran_p": "置换检验 p = {p:.3g}",
         "moran": "{year}年金融熵 Moran 散点图{suffix}",
         "moran_name": "金融熵",
         "entropy_regions": "各区域金融熵{suffix}",
@@ -108,7 +116,12 @@ def draw_study_figures(results, folder):
     )
     if spatial is not None:
         lisa = tables["lisa"]
-        for yr in _spread(years, 2):
+        m = config.measures
+        how = t("inference", alpha=m.alpha, permutations=m.permutations)
+        if m.adjust != "none":
+            how += t("adjusted", adjust={"fdr": "FDR", "bonferroni": "Bonferroni"}[m.adjust])
+        # every map year with LISA classes (a year without variation has none)
+        for yr in [y for y in map_years if y in set(lisa["year"])]:
             labels = lisa[lisa["year"] == yr].set_index("unit")["cluster"]
             save(
                 f"lisa_map_{yr}",
@@ -116,21 +129,27 @@ def draw_study_figures(results, folder):
                     units,
                     labels,
                     regions=regions,
-                    title=t("lisa", year=yr),
+                    title=t("lisa", year=yr) + "\n" + how,
                     note=note,
                     lang=maps.lang,
                     class_names=LISA_LEGEND[lang],
                 ),
             )
-        last = years[-1]
+        last = spatial.years[-1]
         y = entropy[entropy["year"] == last].set_index("unit")["beta"]
         y = y.reindex(spatial.weights.unique_ids)
+        p_sim = spatial.trend.loc[last, "p_sim"]
+        shown = "name_en" if lang == "en" and "name_en" in results.names else None
+        shown = shown or (results.names[0] if results.names else None)
+        names = units[shown].reindex(y.index) if shown else None
         save(
             f"moran_scatter_{last}",
             plot.moran_scatterplot(
                 y,
                 spatial.weights.lag(y.to_numpy()),
-                title=t("moran", year=last),
+                title=t("moran", year=last) + "\n" + t("moran_p", p=p_sim),
+                # unit names where they can be read
+                labels=names if len(y) <= MAX_LABELLED_UNITS else None,
                 name=words["moran_name"],
                 note=note,
                 lang=maps.lang,
@@ -153,6 +172,7 @@ def draw_study_figures(results, folder):
                 tables["table_I"],
                 gini="gini",
                 theil="theil_T",
+                twin=False,  # one axis: the two indices on the same scale
                 title=t("gini_theil"),
                 note=note,
                 lang=maps.lang,

@@ -212,6 +212,9 @@ def _summary(config, results):
 
 
 def _table_section(heading, text, frame, collapsed=False):
+    if frame.empty:
+        body = f"<p class='note'>{html.escape(text)}</p>" if text else ""
+        return f"<h2>{html.escape(heading)}</h2>{body}<p>none</p>"
     table = frame.to_html(
         index=False, float_format=lambda v: f"{v:.6g}", na_rep="", border=0, escape=True
     )

@@ -41,6 +41,7 @@ EXPECTED_TABLES = {
 EXPECTED_FIGURES = {
     "entropy_map",
     "lisa_map_2004",
+    "lisa_map_2010",
     "lisa_map_2016",
     "moran_scatter_2016",
     "entropy_by_region",
