@@ -140,7 +140,13 @@ def build_parser():
 
 
 class Terminated(BaseException):
-    """SIGTERM (e.g. from ``timeout``), raised so that every cleanup runs."""
+    """SIGTERM (e.g. from ``timeout``), raised so that every cleanup runs.
+
+    Parameters
+    ----------
+    *args
+        None: the SIGTERM handler raises it without arguments.
+    """
 
 
 #: The signal that stopped the run, if any: a library may wrap the exception raised

@@ -33,10 +33,13 @@ import numpy as np
 
 from geoagglom.errors import InputError
 
+#: What a ``seed`` argument accepts (a legacy RandomState only where documented).
+SeedLike = None | int | np.random.Generator | np.random.RandomState
+
 __all__ = ["check_random_state", "check_seed", "stream"]
 
 
-def check_seed(seed, what="seed", *, legacy=False):
+def check_seed(seed: SeedLike, what: str = "seed", *, legacy: bool = False) -> SeedLike:
     """``seed`` if it is None, a non-negative int or a Generator; else an :class:`InputError`.
 
     Parameters
@@ -67,7 +70,9 @@ def check_seed(seed, what="seed", *, legacy=False):
     )
 
 
-def check_random_state(seed, what="seed", *, legacy=False):
+def check_random_state(
+    seed: SeedLike, what: str = "seed", *, legacy: bool = False
+) -> np.random.Generator | np.random.RandomState:
     """A :class:`numpy.random.Generator` from ``seed`` (see the module notes).
 
     Parameters
@@ -92,7 +97,9 @@ def _code(statistic):
     return zlib.crc32(str(statistic).encode("utf-8"))
 
 
-def stream(seed, statistic, year=0, what="seed"):
+def stream(
+    seed: SeedLike, statistic: str, year: int = 0, what: str = "seed"
+) -> np.random.Generator | np.random.RandomState:
     """The random stream of one statistic in one year.
 
     Parameters
@@ -111,7 +118,7 @@ def stream(seed, statistic, year=0, what="seed"):
     numpy.random.Generator
     """
     seed = check_seed(seed, what)
-    if seed is None or isinstance(seed, np.random.Generator):
+    if seed is None or isinstance(seed, np.random.Generator | np.random.RandomState):
         return check_random_state(seed, what)
     if isinstance(year, numbers.Integral) and year >= 0:
         tag = int(year)

@@ -43,7 +43,7 @@ METHODS = AREA_METHODS.values
 _WGS84 = Geod(ellps="WGS84")
 
 
-def land_area(gdf, method="geodesic", crs=None):
+def land_area(gdf, method: str = "geodesic", crs=None) -> pd.Series:
     """Land area of every unit of a layer, in km².
 
     Parameters

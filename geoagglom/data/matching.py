@@ -30,6 +30,11 @@ PROVINCE_COLUMNS = ("province_zh", "province_en")
 class MatchResult:
     """The outcome of :func:`match_units`.
 
+    Parameters
+    ----------
+    table, report, missing_units :
+        The attributes below; :func:`match_units` builds it.
+
     Attributes
     ----------
     table : pandas.DataFrame

@@ -41,6 +41,11 @@ _YEAR = re.compile(r"^\s*(\d{4})(?:\.0+)?\s*年?\s*$")
 class TidyTable:
     """A table read and tidied, with what was done to it.
 
+    Parameters
+    ----------
+    table, notes :
+        The attributes below; the table readers build it.
+
     Attributes
     ----------
     table : pandas.DataFrame

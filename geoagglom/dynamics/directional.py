@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geoagglom._repr import FrameReprMixin
 from geoagglom.dynamics._panel import _check_panel, _scale
 from geoagglom.errors import InputError, format_ids
 from geoagglom.options import ROSE_ALTERNATIVES
@@ -102,10 +103,17 @@ def _directions(dx, dy):
     return code
 
 
-class DirectionalLISA:
+class DirectionalLISA(FrameReprMixin):
     """Directional LISA and its rose diagram; build it with :func:`directional_lisa`.
 
     Attribute names follow giddy's ``Rose``.
+
+    Parameters
+    ----------
+    panel, w, start, end, k, permutations, seed, alternative :
+        As in :func:`directional_lisa`.
+    scale, unit, year, value, transform, unbalanced, keep_simulations :
+        As in :func:`directional_lisa`.
 
     Attributes
     ----------

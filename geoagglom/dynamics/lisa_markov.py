@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_array, csgraph
 
+from geoagglom._repr import FrameReprMixin
 from geoagglom.dynamics._panel import _check_panel
 from geoagglom.dynamics.chain import _probabilities, steady_state, transition_counts
 from geoagglom.dynamics.markov import _chi2_vs
@@ -102,10 +103,17 @@ def _spillover(q, significant, nbr, quadrant=1, second_order=False):
     return spill, components
 
 
-class LISAMarkov:
+class LISAMarkov(FrameReprMixin):
     """Markov chain of LISA quadrants; build it with :func:`lisa_markov`.
 
     Attribute names follow giddy's ``LISA_Markov``.
+
+    Parameters
+    ----------
+    panel, w, permutations, seed, alpha, alternative, adjust, quadrant :
+        As in :func:`lisa_markov`.
+    second_order, unit, year, value, years, transform, unbalanced :
+        As in :func:`lisa_markov`.
 
     Attributes
     ----------

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from geoagglom._repr import FrameReprMixin
 from geoagglom.dynamics._panel import _check_panel, _scale
 from geoagglom.dynamics.chain import (
     _probabilities,
@@ -117,10 +118,15 @@ def _chi2_sf(x, dof):
     return float(special.chdtrc(dof, x)) if dof > 0 else np.nan
 
 
-class Homogeneity:
+class Homogeneity(FrameReprMixin):
     """Bickenbach & Bode (2003) tests that ``m`` regimes share one transition matrix.
 
     Build it with :func:`homogeneity`.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Transition counts per regime, as :func:`homogeneity` is given them.
 
     Attributes
     ----------
@@ -246,10 +252,17 @@ def _chi2_vs(t1, t2):
 # --------------------------------------------------------------------------- #
 # Spatial Markov
 # --------------------------------------------------------------------------- #
-class SpatialMarkov:
+class SpatialMarkov(FrameReprMixin):
     """Spatial Markov chain; build it with :func:`spatial_markov`.
 
     Attribute names follow giddy's ``Spatial_Markov``.
+
+    Parameters
+    ----------
+    panel, w, k, m, scale, classify, cutoffs, lag_cutoffs :
+        As in :func:`spatial_markov`.
+    empty, unit, year, value, years, transform, unbalanced :
+        As in :func:`spatial_markov`.
 
     Attributes
     ----------

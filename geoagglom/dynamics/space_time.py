@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geoagglom._repr import FrameReprMixin
 from geoagglom.dynamics._panel import _check_panel, _scale
 from geoagglom.errors import InputError, format_ids
 from geoagglom.seeding import check_seed, stream
@@ -25,8 +26,15 @@ from geoagglom.spatial.local_stats import CLUSTERS, LocalMoranBV
 __all__ = ["SpaceTimeLISA", "space_time_lisa"]
 
 
-class SpaceTimeLISA:
+class SpaceTimeLISA(FrameReprMixin):
     """Space-time bivariate LISA, year by year; build it with :func:`space_time_lisa`.
+
+    Parameters
+    ----------
+    x, y, w, lag, permutations, seed, change, scale, alpha, alternative :
+        As in :func:`space_time_lisa`.
+    adjust, scaling, unit, year, x_value, y_value, years, transform, unbalanced :
+        As in :func:`space_time_lisa`.
 
     Attributes
     ----------

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from geoagglom import validation
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import InputError, format_ids
 
 __all__ = [
@@ -272,10 +273,18 @@ def krugman_bilateral(table):
     return pd.DataFrame(k, index=c.index, columns=c.index)
 
 
-class EllisonGlaeser:
+class EllisonGlaeser(FrameReprMixin):
     """Ellison–Glaeser γ of every sector, with its ingredients.
 
     Build it with :func:`ellison_glaeser`.
+
+    Parameters
+    ----------
+    x : pandas.DataFrame
+        Units × sectors table of employment (or any quantity), checked.
+    plant_hhi : pandas.Series or None
+        Plant Herfindahl per sector, or None. :func:`ellison_glaeser` checks its input and
+        builds it.
 
     Attributes
     ----------

@@ -35,6 +35,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from geoagglom import validation
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import DecompositionError, InputError, format_ids
 from geoagglom.measures.entropy_family import (
     _ge_kernel,
@@ -413,10 +414,17 @@ class _Prepared:
             self.group_keys, self.codes, self.onehot = None, np.zeros(n, int), np.ones((n, 1))
 
 
-class BootstrapResult:
+class BootstrapResult(FrameReprMixin):
     """Bootstrap replicates and intervals of an index and of its decomposition parts.
 
     Build it with :func:`bootstrap`.
+
+    Parameters
+    ----------
+    spec, prep :
+        The index and its prepared data (internal).
+    replicates, seed, stratify, ci, level :
+        As in :func:`bootstrap`, which builds it.
 
     Attributes
     ----------
@@ -570,10 +578,17 @@ def bootstrap(
 # --------------------------------------------------------------------------- paired change
 
 
-class BootstrapChange:
+class BootstrapChange(FrameReprMixin):
     """Paired bootstrap of the change of an index (and its parts) between two years.
 
     Build it with :func:`bootstrap_change`.
+
+    Parameters
+    ----------
+    spec, start, end :
+        The index and the prepared data of each year (internal).
+    replicates, seed, ci, level :
+        As in :func:`bootstrap_change`, which builds it.
 
     Attributes
     ----------

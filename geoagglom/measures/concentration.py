@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geoagglom import validation
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import InputError, format_ids
 
 __all__ = ["FinancialEntropy", "LocationQuotient", "financial_entropy", "location_quotient"]
@@ -28,11 +29,18 @@ def _unit_name(ids):
     return ids.name if ids.name is not None else "unit"
 
 
-class FinancialEntropy:
+class FinancialEntropy(FrameReprMixin):
     """Financial entropy ``beta_i = (D_i/S_i)/(D/S)`` of every unit.
 
     Build it with :func:`financial_entropy`; every attribute is computed at
     construction.
+
+    Parameters
+    ----------
+    quantity, area : pandas.Series
+        ``D_i`` and ``S_i`` (km²) by unit, checked.
+    total_quantity, total_area : float
+        ``D`` and ``S``. :func:`financial_entropy` checks its input and builds it.
 
     Attributes
     ----------
@@ -204,10 +212,17 @@ def _total(value, table_sum, name):
 # --------------------------------------------------------------------------- LQ
 
 
-class LocationQuotient:
+class LocationQuotient(FrameReprMixin):
     """Location quotients ``LQ_ij = (Q_ij/Q_j)/(Q_i/Q)`` (units × industries).
 
     Build it with :func:`location_quotient`.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        ``Q_ij``, units × industries, checked.
+    unit_total : pandas.Series
+        ``Q_j``. :func:`location_quotient` checks its input and builds it.
 
     Attributes
     ----------

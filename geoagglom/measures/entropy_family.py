@@ -162,6 +162,13 @@ class GEIndex(_Decomposition):
     Build it with :func:`generalized_entropy`; every attribute is computed at
     construction.
 
+    Parameters
+    ----------
+    y, w, groups, ids :
+        Checked values, weights, group labels and unit ids.
+    alpha : float
+        As in :func:`generalized_entropy`, which checks its input and builds it.
+
     Attributes
     ----------
     alpha : float
@@ -279,7 +286,9 @@ class GEIndex(_Decomposition):
         return text
 
 
-def generalized_entropy(y, alpha=1.0, weights=None, groups=None, *, data=None, ids=None):
+def generalized_entropy(
+    y, alpha: float = 1.0, weights=None, groups=None, *, data=None, ids=None
+) -> GEIndex:
     """Generalised entropy index GE(α), weighted, with its additive group decomposition.
 
     ``GE(α) = 1/(α(α−1)) · Σ p_i [(y_i/μ)^α − 1]``; GE(0) is Theil L (mean log
@@ -337,7 +346,7 @@ def generalized_entropy(y, alpha=1.0, weights=None, groups=None, *, data=None, i
     return GEIndex(y, w, g, ids, alpha)
 
 
-def coefficient_of_variation(y, weights=None, *, data=None, ids=None):
+def coefficient_of_variation(y, weights=None, *, data=None, ids=None) -> float:
     """Coefficient of variation ``sqrt(Σ p_i (y_i − μ)²) / μ`` (population form).
 
     Parameters
@@ -376,6 +385,13 @@ class AtkinsonIndex(_Decomposition):
     """Atkinson index A(ε), with the Blackorby–Donaldson–Auersperg within/between form.
 
     Build it with :func:`atkinson`.
+
+    Parameters
+    ----------
+    y, w, groups, ids :
+        Checked values, weights, group labels and unit ids.
+    epsilon : float
+        As in :func:`atkinson`, which checks its input and builds it.
 
     Attributes
     ----------
@@ -488,7 +504,9 @@ class AtkinsonIndex(_Decomposition):
         return text
 
 
-def atkinson(y, epsilon=1.0, weights=None, groups=None, *, data=None, ids=None):
+def atkinson(
+    y, epsilon: float = 1.0, weights=None, groups=None, *, data=None, ids=None
+) -> AtkinsonIndex:
     """Atkinson index ``A(ε) = 1 − EDE/μ``, weighted, with its within/between form.
 
     Parameters

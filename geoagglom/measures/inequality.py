@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from geoagglom import validation
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import DecompositionError, InputError
 from geoagglom.options import THEIL_KINDS
 from geoagglom.seeding import check_random_state
@@ -205,13 +206,13 @@ def _group_summary(y, w, codes, n_groups, mu, W):
     return members, Wk, Wk / W, muk, dev
 
 
-class _Decomposition:
+class _Decomposition(FrameReprMixin):
     """What the Theil and Gini results share: the parts of a group decomposition
     (``_parts``: attribute and label, in order), each with its share of the
     total, in ``to_frame``, ``group_frame`` and ``repr``."""
 
     _name = ""
-    _parts = ()
+    _parts: tuple[tuple[str, str], ...] = ()
 
     def _set_shares(self):
         total = self.statistic
@@ -252,6 +253,13 @@ class TheilIndex(_Decomposition):
     """Theil T (GE(1)) or Theil L (GE(0)) index, with its group decomposition.
 
     Build it with :func:`theil`; every attribute is computed at construction.
+
+    Parameters
+    ----------
+    y, w, groups, ids :
+        Checked values, weights, group labels and unit ids.
+    kind, permutations, seed :
+        As in :func:`theil`, which checks its input and builds it.
 
     Attributes
     ----------
@@ -435,15 +443,15 @@ class TheilIndex(_Decomposition):
 
 def theil(
     y,
-    kind="T",
+    kind: str = "T",
     weights=None,
     groups=None,
     *,
     data=None,
     ids=None,
-    permutations=0,
+    permutations: int = 0,
     seed=None,
-):
+) -> TheilIndex:
     """Theil T or Theil L index, optionally weighted and decomposed by groups.
 
     Parameters
@@ -510,6 +518,13 @@ class GiniIndex(_Decomposition):
     """Gini coefficient, optionally weighted, with Dagum's decomposition by groups.
 
     Build it with :func:`gini`; every attribute is computed at construction.
+
+    Parameters
+    ----------
+    y, w, groups, ids :
+        Checked values, weights, group labels and unit ids.
+    correction : bool
+        As in :func:`gini`, which checks its input and builds it.
 
     Attributes
     ----------
@@ -658,7 +673,9 @@ class GiniIndex(_Decomposition):
         return text
 
 
-def gini(y, weights=None, groups=None, *, correction=False, data=None, ids=None):
+def gini(
+    y, weights=None, groups=None, *, correction: bool = False, data=None, ids=None
+) -> GiniIndex:
     """Gini coefficient, optionally weighted, with Dagum's decomposition by groups.
 
     Parameters

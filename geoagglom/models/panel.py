@@ -89,6 +89,11 @@ class SpatialPanelModel(SpatialModel):
     Attributes are those of :class:`SpatialModel` (no constant: the fixed effects
     absorb it), plus ``T``, ``N``, ``years``, ``effects``, ``bias_correction`` and
     ``sigma2_uncorrected``. ``n`` is ``N`` (the impacts are per unit).
+
+    Parameters
+    ----------
+    data, y, x, w, model, unit, year, effects, bias_correction, transform :
+        As in :func:`spatial_panel_model`.
     """
 
     _offset = 0

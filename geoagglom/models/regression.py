@@ -3,15 +3,15 @@
 Models (``W`` the weights, ``X`` the regressors with a constant, ``WX`` their lags
 without the constant's when ``W`` is row-standardised):
 
-========  ===================================================  ==================
-model     equation                                             fitted by
-========  ===================================================  ==================
-``sdm``   ``y = rho W y + X beta + W X theta + e``             ML (concentrated)
-``lag``   ``y = rho W y + X beta + e``                         ML (concentrated)
-``error`` ``y = X beta + u,  u = lambda W u + e``              ML (concentrated)
-``sdem``  ``y = X beta + W X theta + u,  u = lambda W u + e``  ML (concentrated)
-``slx``   ``y = X beta + W X theta + e``                       least squares
-========  ===================================================  ==================
+=========  ===================================================  =================
+model      equation                                             fitted by
+=========  ===================================================  =================
+``sdm``    ``y = rho W y + X beta + W X theta + e``             ML (concentrated)
+``lag``    ``y = rho W y + X beta + e``                         ML (concentrated)
+``error``  ``y = X beta + u,  u = lambda W u + e``              ML (concentrated)
+``sdem``   ``y = X beta + W X theta + u,  u = lambda W u + e``  ML (concentrated)
+``slx``    ``y = X beta + W X theta + e``                       least squares
+=========  ===================================================  =================
 
 The likelihood is concentrated on rho (lambda) and maximised with bounded Brent
 search over the interval where ``I - rho W`` is invertible (see
@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import (
     BoundaryEstimateError,
     CollinearityError,
@@ -172,8 +173,13 @@ def _lm_tests(Z, y, sw):
 # --------------------------------------------------------------------------- #
 # The model
 # --------------------------------------------------------------------------- #
-class SpatialModel:
+class SpatialModel(FrameReprMixin):
     """A fitted spatial regression; build it with :func:`spatial_model`.
+
+    Parameters
+    ----------
+    data, y, x, w, model, transform, interval :
+        As in :func:`spatial_model`.
 
     Attributes
     ----------

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import InputError, format_ids
 from geoagglom.options import ALTERNATIVES
 from geoagglom.seeding import check_random_state
@@ -183,7 +184,7 @@ def _standardise(v):
 # --------------------------------------------------------------------------- #
 # Result base
 # --------------------------------------------------------------------------- #
-class _Result:
+class _Result(FrameReprMixin):
     _stat_name = "statistic"
     _stat_attr = "I"
 
@@ -196,7 +197,7 @@ class _Result:
 class _GlobalResult(_Result):
     """A global statistic: one value, analytic and/or permutation inference."""
 
-    _frame_cols = ()
+    _frame_cols: tuple[str, ...] = ()
 
     def _permutation_inference(self, observed, simulate, seed, prefix="I"):
         """``simulate(rng)`` gives the simulated values; summarise them as floats.

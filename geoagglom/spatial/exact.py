@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, stats
 
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import InputError
 from geoagglom.options import MORAN_METHODS
 from geoagglom.spatial._base import _values, _Weights
@@ -216,10 +217,15 @@ def _barndorff(omega, taumi, alternative):
     return float(z), _p(z, alternative), float(omega), float(r), float(u)
 
 
-class MoranExact:
+class MoranExact(FrameReprMixin):
     """Global Moran's I of a variable or of regression residuals, exact or saddlepoint.
 
     Build it with :func:`moran_exact`.
+
+    Parameters
+    ----------
+    y, w, x, data, method, alternative, transform :
+        As in :func:`moran_exact`.
 
     Attributes
     ----------
@@ -332,10 +338,15 @@ def moran_exact(y, w, x=None, *, data=None, method="exact", alternative="greater
     )
 
 
-class LocalMoranExact:
+class LocalMoranExact(FrameReprMixin):
     """Local Moran's I_i with exact or saddlepoint p-values (Bivand, Müller & Reder 2009).
 
     Build it with :func:`local_moran_exact`.
+
+    Parameters
+    ----------
+    y, w, x, data, method, alternative, transform :
+        As in :func:`local_moran_exact`.
 
     Attributes
     ----------

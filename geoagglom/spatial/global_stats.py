@@ -17,6 +17,11 @@ class Moran(_GlobalResult):
 
     Build it with :func:`moran`. Attributes follow esda's ``Moran``.
 
+    Parameters
+    ----------
+    y, w, permutations, seed, alternative, transform, data :
+        As in :func:`moran`.
+
     Attributes
     ----------
     n : int
@@ -117,7 +122,16 @@ class Moran(_GlobalResult):
         )
 
 
-def moran(y, w, permutations=999, seed=None, *, alternative="two-sided", transform=None, data=None):
+def moran(
+    y,
+    w,
+    permutations: int = 999,
+    seed=None,
+    *,
+    alternative: str = "two-sided",
+    transform: str | None = None,
+    data=None,
+) -> Moran:
     """Global Moran's I.
 
     Parameters
@@ -170,6 +184,11 @@ class Geary(_GlobalResult):
     permutations ``sim``, ``EC_sim``, ``VC_sim``, ``seC_sim``, ``z_sim``, ``p_z_sim``,
     ``p_sim``. ``C < 1`` indicates positive spatial autocorrelation (so the
     one-sided test for it is ``alternative='less'``).
+
+    Parameters
+    ----------
+    y, w, permutations, seed, alternative, transform, data :
+        As in :func:`geary`.
     """
 
     _stat_name = "geary_c"
@@ -253,7 +272,16 @@ class Geary(_GlobalResult):
         )
 
 
-def geary(y, w, permutations=999, seed=None, *, alternative="two-sided", transform=None, data=None):
+def geary(
+    y,
+    w,
+    permutations: int = 999,
+    seed=None,
+    *,
+    alternative: str = "two-sided",
+    transform: str | None = None,
+    data=None,
+) -> Geary:
     """Geary's C.
 
     ``C = (n - 1) * sum_ij w_ij (y_i - y_j)**2 / (2 * s0 * sum_i (y_i - mean)**2)``;
@@ -272,6 +300,11 @@ def geary(y, w, permutations=999, seed=None, *, alternative="two-sided", transfo
 # --------------------------------------------------------------------------- #
 class MoranBV(_GlobalResult):
     """Bivariate Moran's I of ``x`` against the spatial lag of ``y``; see :func:`moran_bv`.
+
+    Parameters
+    ----------
+    x, y, w, permutations, seed, alternative, transform, data :
+        As in :func:`moran_bv`.
 
     Attributes
     ----------
@@ -325,8 +358,16 @@ class MoranBV(_GlobalResult):
 
 
 def moran_bv(
-    x, y, w, permutations=999, seed=None, *, alternative="two-sided", transform=None, data=None
-):
+    x,
+    y,
+    w,
+    permutations: int = 999,
+    seed=None,
+    *,
+    alternative: str = "two-sided",
+    transform: str | None = None,
+    data=None,
+) -> MoranBV:
     """Bivariate Moran's I: ``x`` of each unit against the spatial lag of ``y``.
 
     For example a unit's financial entropy (``x``) against its neighbours' GDP

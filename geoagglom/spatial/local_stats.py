@@ -144,6 +144,13 @@ def _check_local_options(scaling, alpha, adjust):
 class LocalMoran(_LocalBase):
     """Local Moran's I (LISA); build it with :func:`local_moran`.
 
+    Parameters
+    ----------
+    y, w, permutations, seed, alternative, alpha, adjust :
+        As in :func:`local_moran`.
+    scaling, keep_simulations, transform, data :
+        As in :func:`local_moran`.
+
     Attributes
     ----------
     ids : pandas.Index
@@ -214,17 +221,17 @@ class LocalMoran(_LocalBase):
 def local_moran(
     y,
     w,
-    permutations=999,
+    permutations: int = 999,
     seed=None,
     *,
-    alternative="two-sided",
-    alpha=0.05,
-    adjust=None,
-    scaling="esda",
-    keep_simulations=True,
-    transform=None,
+    alternative: str = "two-sided",
+    alpha: float = 0.05,
+    adjust: str | None = None,
+    scaling: str = "esda",
+    keep_simulations: bool = True,
+    transform: str | None = None,
     data=None,
-):
+) -> LocalMoran:
     """Local Moran's I (LISA) with conditional permutation and cluster classes.
 
     Parameters
@@ -277,6 +284,13 @@ class LocalMoranBV(LocalMoran):
     Same attributes as :class:`LocalMoran` without the analytic moments (``EIc``,
     ``VIc``, ``z_c``, ``p_c``, ``EI``, ``VI`` are not defined for it); quadrants are
     (``x`` high/low, lag of ``y`` high/low).
+
+    Parameters
+    ----------
+    x, y, w, permutations, seed, alternative, alpha, adjust :
+        As in :func:`local_moran_bv`.
+    scaling, keep_simulations, transform, data :
+        As in :func:`local_moran_bv`.
     """
 
     _title = "bivariate local Moran"
@@ -314,17 +328,17 @@ def local_moran_bv(
     x,
     y,
     w,
-    permutations=999,
+    permutations: int = 999,
     seed=None,
     *,
-    alternative="two-sided",
-    alpha=0.05,
-    adjust=None,
-    scaling="esda",
-    keep_simulations=True,
-    transform=None,
+    alternative: str = "two-sided",
+    alpha: float = 0.05,
+    adjust: str | None = None,
+    scaling: str = "esda",
+    keep_simulations: bool = True,
+    transform: str | None = None,
     data=None,
-):
+) -> LocalMoranBV:
     """Bivariate local Moran: each unit's ``x`` against its neighbours' ``y``.
 
     ``Is_i = (n - 1)/n * zx_i * lag(zy)_i`` (``scaling='esda'``, as esda's

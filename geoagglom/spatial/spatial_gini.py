@@ -3,10 +3,10 @@
 Rey, S. J. and Smith, R. J. (2013), "A spatial decomposition of the Gini
 coefficient", *Letters in Spatial and Resource Sciences* 6(2), 55–70. With
 ``w_ij = 1`` for neighbours (any non-zero weight of the graph; the diagonal is
-ignored) and ``0`` otherwise,
+ignored) and ``0`` otherwise::
 
-``G = Σ_i Σ_j |y_i − y_j| / (2 n² μ)
-    = Σ_i Σ_j w_ij |y_i − y_j| / (2 n² μ) + Σ_i Σ_j (1 − w_ij) |y_i − y_j| / (2 n² μ)``.
+    G = Σ_i Σ_j |y_i − y_j| / (2 n² μ)
+      = Σ_i Σ_j w_ij |y_i − y_j| / (2 n² μ) + Σ_i Σ_j (1 − w_ij) |y_i − y_j| / (2 n² μ)
 
 The first sum (``wg``, over ordered neighbour pairs) is the neighbours' part, the
 second (``wcg``) the non-neighbours'. Under spatial randomness ``wcg`` is
@@ -46,6 +46,11 @@ class SpatialGini(_GlobalResult):
     """Spatial Gini (Rey & Smith 2013) with permutation inference.
 
     Build it with :func:`spatial_gini`.
+
+    Parameters
+    ----------
+    y, w, permutations, seed, alternative, data :
+        As in :func:`spatial_gini`.
 
     Attributes
     ----------

@@ -149,6 +149,7 @@ def write_report(results, path):
             rule = results.rules.get(name)
             text = f"{text} Rule: {rule}" if rule else text
             parts.append(_table_section(heading, text.strip(), results.tables[name]))
+    parts.append(_map_section(results))
     parts.append("<h2>Figures</h2>")
     for name, (png, _svg) in results.figures.items():
         data = base64.b64encode(png.read_bytes()).decode("ascii")
@@ -164,6 +165,19 @@ def write_report(results, path):
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def _map_section(results):
+    """The interactive map (:mod:`geoagglom.study.interactive`), embedded as a srcdoc frame."""
+    from geoagglom.study.interactive import map_html
+
+    page = html.escape(map_html(results), quote=True)
+    return (
+        "<h2>Interactive map</h2><p class='note'>Hover a unit for its values; the slider "
+        "changes the year (also saved as <code>map.html</code> when the run writes it).</p>"
+        f"<iframe title='interactive map' srcdoc=\"{page}\" "
+        "style='width:100%;height:820px;border:1px solid #ddd'></iframe>"
+    )
 
 
 def _summary(config, results):

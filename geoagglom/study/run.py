@@ -82,6 +82,7 @@ def run_study(config, out_dir=None, *, overwrite=False, progress=None):
 def _run(config, work, say):
     """Compute, draw and write one study into the folder ``work``."""
     from geoagglom.study.figures import draw_study_figures
+    from geoagglom.study.interactive import write_map
     from geoagglom.study.report import write_report
 
     results = StudyResults(out_dir=work, config=config)
@@ -108,6 +109,7 @@ def _run(config, work, say):
     results.layers = write_geopackage(results, work / "results.gpkg", geojson_folder=geojson)
     copy_inputs(config, work)
     (work / "versions.json").write_text(json.dumps(versions(), indent=2), encoding="utf-8")
+    results.map = write_map(results, work / "map.html")
     results.report = write_report(results, work / "report.html")
     return results
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geoagglom._repr import FrameReprMixin
 from geoagglom.errors import InputError, format_ids
 from geoagglom.spatial._base import _Weights
 from geoagglom.spatial.panel import (
@@ -17,8 +18,13 @@ from geoagglom.spatial.weights import spatial_weights
 from geoagglom.study.vocabulary import LABELS, LISA_CLASSES, study_labels
 
 
-class SpilloverCheck:
+class SpilloverCheck(FrameReprMixin):
     """Result of :func:`spillover_check`.
+
+    Parameters
+    ----------
+    weights, trend, lisa, unit, year, measure, settings :
+        What :func:`spillover_check` computed and was given.
 
     Attributes
     ----------
