@@ -59,7 +59,13 @@ class AreaMismatchWarning(UserWarning):
 
 
 class PointsOutsideWarning(UserWarning):
-    """Points covered by no unit were dropped (``points_to_units(..., outside='drop')``)."""
+    """Points covered by no unit were dropped (``points_to_units(..., outside='drop')``).
+
+    Parameters
+    ----------
+    message : str
+        How many points were dropped, naming their rows.
+    """
 
 
 class GeometryRepairWarning(UserWarning):
