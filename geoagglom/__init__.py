@@ -115,7 +115,13 @@ _PUBLIC = {
 __all__ = sorted([*_PUBLIC, "__version__"])
 
 
+#: Subpackages reachable as attributes (``geoagglom.plot.choropleth``), imported on use.
+_SUBPACKAGES = ("data", "measures", "spatial", "dynamics", "models", "plot", "study")
+
+
 def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return import_module(f"geoagglom.{name}")
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'geoagglom' has no attribute {name!r}")

@@ -111,7 +111,10 @@ def unit_effect_map(
         axis.add_patch(patch)
         label = f"changed unit ({focal})" if lang == "en" else f"变化单元 ({focal})"
         handles.append(Line2D([], [], color="black", linewidth=2.2, label=label))
-    if handles:
+    if handles and ax is None:
+        # beside the map, under the classes: never over the scale bar or the units
+        fig.legend(handles=handles, loc="outside right lower", fontsize=8, frameon=False)
+    elif handles:
         old = axis.get_legend()
         axis.legend(handles=handles, loc="lower left", fontsize=8, frameon=True)
         if old is not None:
