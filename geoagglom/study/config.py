@@ -287,11 +287,6 @@ class Study:
         return f"<Study {self.config.source or '(Python)'}: {self.config.top.title!r}>"
 
 
-def default_output(config):
-    """The output folder of a configuration: ``[output] folder`` beside the study file."""
-    return config.base / config.values["output"]["folder"]
-
-
 def demo_dir():
     """Folder of the bundled Shandong demo study (inside the package once installed)."""
     here = Path(__file__).resolve().parents[1]  # the package folder

@@ -36,7 +36,6 @@ from geoagglom.spatial.exact import (
     moran_inference,
 )
 from geoagglom.spatial.significance import _adjust
-from geoagglom.study.config import default_output
 from geoagglom.study.dynamics_tables import dynamics_tables
 from geoagglom.study.dynamics_tables import wanted as dynamics_wanted
 from geoagglom.study.inputs import load_grouping_table, load_table, load_units
@@ -77,6 +76,11 @@ def run_study(config, out_dir=None, *, overwrite=False, progress=None):
         out_dir, lambda folder: _run(config, folder, say), replace=overwrite
     )
     return results.moved_to(work, final)
+
+
+def default_output(config):
+    """The output folder of a configuration: ``[output] folder`` beside the study file."""
+    return config.base / config.values["output"]["folder"]
 
 
 def _run(config, work, say):
