@@ -68,3 +68,40 @@ def test_the_study_vocabulary_lives_in_the_study_layer(word):
         and word in p.read_text(encoding="utf-8")
     ]
     assert outside == []
+
+
+def test_no_import_circles_between_modules():
+    """No two modules import each other, directly or through others (lazy imports too)."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        if "boundaries" in path.parts or "demo" in path.parts:
+            continue
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        modules[name.removesuffix(".__init__")] = path
+    edges = {}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                continue
+            for target in targets:
+                if target in modules and target not in (name, "geoagglom"):
+                    if not name.startswith(target + "."):  # a package's own __init__
+                        edges.setdefault(name, set()).add(target)
+
+    def reaches(start, goal):
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in edges.get(todo.pop(), ()):
+                if nxt == goal:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    circles = sorted({tuple(sorted((a, b))) for a in edges for b in edges[a] if reaches(b, a)})
+    assert circles == []
