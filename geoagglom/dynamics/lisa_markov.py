@@ -168,6 +168,7 @@ class LISAMarkov(FrameReprMixin):
         years=None,
         transform="r",
         unbalanced="raise",
+        local=None,
     ):
         check_seed(seed)
         if quadrant not in _QUADS:
@@ -189,6 +190,9 @@ class LISAMarkov(FrameReprMixin):
         self.adjust, self.quadrant, self.second_order = adjust, quadrant, second_order
         self.local = {}
         for j, yr in enumerate(pan.years):
+            if local is not None:
+                self.local[yr] = _given_local(local, yr, pan.ids)
+                continue
             try:
                 self.local[yr] = LocalMoran(
                     pan.values[:, j],
@@ -307,6 +311,7 @@ def lisa_markov(
     years=None,
     transform="r",
     unbalanced="raise",
+    local=None,
 ):
     """LISA Markov chain: quadrant moves, independence test, move types and spillovers.
 
@@ -322,6 +327,10 @@ def lisa_markov(
         :func:`geoagglom.lisa_by_year`, so both give the same classes.
     alpha, alternative, adjust
         Significance of the local Moran (as :func:`geoagglom.local_moran`).
+    local : dict, optional
+        ``{year: LocalMoran}`` already computed on the same values and weights (as
+        :func:`geoagglom.lisa_by_year` returns with ``return_results=True``): used
+        as they are instead of computing the local Moran again.
     quadrant : {'HH', 'LH', 'LL', 'HL'}, default 'HH'
         Quadrant of the cluster cores for the spillover detection.
     second_order : bool, default False
@@ -360,4 +369,18 @@ def lisa_markov(
         years=years,
         transform=transform,
         unbalanced=unbalanced,
+        local=local,
     )
+
+
+def _given_local(local, yr, ids):
+    """The precomputed local Moran of one year, checked against the panel's units."""
+    if yr not in local:
+        raise InputError(f"local has no local Moran for year {yr}; give one for every year.")
+    result = local[yr]
+    if not pd.Index(result.ids).equals(pd.Index(ids)):
+        raise InputError(
+            f"year {yr}: the given local Moran covers other units (or another order) than "
+            "the panel and weights; compute it on the same weights."
+        )
+    return result

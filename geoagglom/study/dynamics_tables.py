@@ -22,7 +22,7 @@ def wanted(config, years):
     return len(years) >= MIN_YEARS if enabled is None else enabled
 
 
-def dynamics_tables(config, results, panel, weights, say):
+def dynamics_tables(config, results, panel, weights, say, local=None):
     """Spatial Markov, LISA Markov, the directional LISA and the verdict, into ``results``.
 
     Parameters
@@ -33,6 +33,9 @@ def dynamics_tables(config, results, panel, weights, say):
         The units' entropy: ``unit``, ``year``, ``beta`` (the units of ``weights``).
     weights : libpysal.graph.Graph
     say : callable
+    local : dict, optional
+        ``{year: LocalMoran}`` of the study's LISA step, reused by the LISA Markov
+        chain (same classes, computed once).
     """
     d, m = config.dynamics, config.measures
     years = sorted(panel["year"].unique())
@@ -46,9 +49,10 @@ def dynamics_tables(config, results, panel, weights, say):
         panel,
         weights,
         m.permutations,
-        stream(m.seed, "lisa_markov"),
+        m.seed,
         alpha=m.alpha,
         adjust=adjust,
+        local=local,
         **common,
     )
     rose = directional_lisa(

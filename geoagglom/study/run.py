@@ -320,7 +320,7 @@ def _spatial(config, results, units, entropy, values, years, say):
                 f"{', '.join(map(str, constant))} has no variation."
             )
         else:
-            dynamics_tables(config, results, panel, weights, say)
+            dynamics_tables(config, results, panel, weights, say, local=check.local)
     if config.model.y is not None:
         model_tables(config, results, panel, weights, say)
     for name in ("directional_lisa", "spillover_verdict", "model_unit_effect"):

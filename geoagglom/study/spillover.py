@@ -39,6 +39,8 @@ class SpilloverCheck(FrameReprMixin):
         ``{year: [unit ids]}`` of significant HL and HH units.
     transitions : pandas.DataFrame or None
         Class crosstab from the first to the last year (None with one year).
+    local : dict
+        ``{year: LocalMoran}`` behind ``lisa`` (set by :func:`spillover_check`).
     """
 
     def __init__(self, weights, trend, lisa, unit, year, measure, settings):
@@ -177,7 +179,7 @@ def spillover_check(
         seed=seed,
         alternative=alternative,
     )
-    lisa = lisa_by_year(
+    lisa, local = lisa_by_year(
         panel,
         wts.graph,
         measure,
@@ -190,6 +192,7 @@ def spillover_check(
         alpha=alpha,
         adjust=adjust,
         scaling=scaling,
+        return_results=True,
     )
     # the statistic's neutral code stays as ``cluster``; ``label`` is the study's reading
     lisa.insert(lisa.columns.get_loc("label"), "cluster", lisa["label"])
@@ -202,4 +205,6 @@ def spillover_check(
         adjust=adjust,
         scaling=scaling,
     )
-    return SpilloverCheck(wts.graph, trend, lisa, unit, year, measure, settings)
+    check = SpilloverCheck(wts.graph, trend, lisa, unit, year, measure, settings)
+    check.local = local  # {year: LocalMoran}, for the dynamics to reuse
+    return check

@@ -129,3 +129,24 @@ def test_bad_input(usjoin):
     frame = pd.DataFrame(pci[:, :4])
     with pytest.raises(InputError, match="units not in the weights"):
         ga.lisa_markov(frame, w)
+
+
+def test_precomputed_local_morans_are_reused_as_they_are(us_wide, usjoin):
+    """``local=`` (e.g. a study's LISA step) gives the chain computed afresh, unchanged."""
+    _, _, w = usjoin
+    wide = us_wide.iloc[:, :6]
+    long = wide.stack().rename("v").rename_axis(["unit", "year"]).reset_index()
+    graph = ga.spatial.weights.as_graph(w)
+    _, local = ga.lisa_by_year(long, graph, "v", permutations=49, seed=3, return_results=True)
+    fresh = ga.lisa_markov(wide, w, 49, 3)
+    reused = ga.lisa_markov(wide, w, 49, 3, local=local)
+    np.testing.assert_array_equal(reused.q, fresh.q)
+    np.testing.assert_array_equal(reused.significant, fresh.significant)
+    np.testing.assert_array_equal(reused.transitions, fresh.transitions)
+    assert all(reused.local[y] is local[y] for y in wide.columns)
+    with pytest.raises(InputError, match="no local Moran for year 1934"):
+        ga.lisa_markov(wide, w, 49, 3, local={y: local[y] for y in list(local)[:5]})
+    cities = ga.spatial_weights(ga.load_layer("shandong"), "queen")
+    bad = {**local, 1929: ga.local_moran(np.arange(16.0), cities, permutations=0)}
+    with pytest.raises(InputError, match="year 1929: the given local Moran covers other units"):
+        ga.lisa_markov(wide, w, 49, 3, local=bad)

@@ -317,6 +317,9 @@ def test_demo_dynamics_model_and_small_sample_inference_are_the_library_results(
     entropy = tables["entropy_units"][["unit", "year", "beta"]]
     markov = geoagglom.spatial_markov(entropy, w, 3, 3, value="beta")
     pd.testing.assert_frame_equal(tables["spatial_markov_tests"], markov.tests())
+    # the LISA Markov chain reuses the study's LISA classes: the same as computed afresh
+    chain = geoagglom.lisa_markov(entropy, w, 99, 2016, value="beta")
+    pd.testing.assert_frame_equal(tables["lisa_markov"], chain.matrix().reset_index())
     last = entropy[entropy["year"] == 2016].set_index("unit")["beta"].reindex(w.unique_ids)
     exact = geoagglom.moran_exact(last, w, alternative="two-sided")
     assert tables["moran_trend"].set_index("year").loc[2016, "p_exact"] == exact.p_value
