@@ -129,13 +129,13 @@ def match_units(
     names = [c for c in NAME_COLUMNS if c in layer.columns] if names is None else list(names)
     index = _LayerIndex(layer, names)
 
-    blank = table[column].map(_clean_key).eq("")
+    blank = table[column].map(clean_key).eq("")
     if blank.any():
         raise InputError(
             f"The unit column {column!r} is empty in rows {format_ids(table.index[blank])}; "
             "give every row a unit name or code (or remove those rows)."
         )
-    keys = table[column].map(_clean_key)
+    keys = table[column].map(clean_key)
     provinces = table[province_column].astype(str) if province_column else None
     distinct = pd.DataFrame({"key": keys})
     if provinces is not None:
@@ -186,7 +186,7 @@ def match_units(
     return MatchResult(table=matched, report=report, missing_units=missing)
 
 
-def _clean_key(value):
+def clean_key(value):
     """A table cell as a matching key: stripped text; 370100.0 becomes '370100'; NaN ''."""
     if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
         return ""
@@ -252,11 +252,11 @@ class _LayerIndex:
 
     def __init__(self, layer, names):
         self.layer = layer
-        self.ids = {_clean_key(i): i for i in layer.index}
+        self.ids = {clean_key(i): i for i in layer.index}
         # codes written without their leading zeros ('0101' read as 101), or with them
         self.codes = {}
         for i in layer.index:
-            key = _clean_key(i)
+            key = clean_key(i)
             if key.isdigit():
                 self.codes.setdefault(key.lstrip("0") or "0", set()).add(i)
         self.by_zh, self.by_zh_short, self.by_latin = {}, {}, {}

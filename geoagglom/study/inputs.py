@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoagglom.data.boundaries import load_grouping, load_layer, read_boundaries
+from geoagglom.data.matching import clean_key
 from geoagglom.data.tables import read_table, tidy_table, wide_to_long
 from geoagglom.errors import StudyConfigError
 
@@ -113,10 +114,10 @@ def load_grouping_table(config, units):
     # (101) and a layer keyed by codes ('0101') name the same unit.
     by_text = {}
     for unit in units.index:
-        text = _id_text(unit)
+        text = clean_key(unit)
         by_text[text] = unit
         by_text.setdefault(text.lstrip("0") or "0", unit)
-    written = table[key].map(_id_text)
+    written = table[key].map(clean_key)
     found = written.map(lambda t: by_text.get(t, by_text.get(t.lstrip("0") or "0")))
     unknown = written[found.isna()]
     if len(unknown):
@@ -128,13 +129,6 @@ def load_grouping_table(config, units):
         )
     ids = pd.Index(found.to_numpy()).astype(units.index.dtype)
     return pd.Series(table[group.region].to_numpy(), index=ids)
-
-
-def _id_text(value):
-    """An id as text for comparison: 370100.0 and 370100 and '370100' alike."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def find_column(columns, wanted):
