@@ -6,8 +6,6 @@ written to a temporary folder; R builds a row-standardised ``listw`` from the sa
 neighbours and writes every number with 17 significant digits.
 """
 
-import shutil
-import subprocess
 import textwrap
 import warnings
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from r_helpers import r_unavailable, run_r
 from spatial_data import gal_graph, layer
 
 import geoagglom as ga
@@ -100,39 +99,9 @@ R_SCRIPT = textwrap.dedent(
 R_DRAWS = 20000
 
 
-def _available():
-    if shutil.which("Rscript") is None:
-        return "R/spatialreg not installed: Rscript not found (apt-get install r-cran-spatialreg)"
-    r = subprocess.run(
-        ["Rscript", "-e", "library(spatialreg); library(spdep)"], capture_output=True, text=True
-    )
-    if r.returncode != 0:
-        return "R/spatialreg not installed: library(spatialreg) failed in R"
-    return None
-
-
-def run_r(frame, graph, folder):
+def run_spatialreg(frame, graph, folder):
     ids = list(graph.unique_ids)
-    pos = {u: k + 1 for k, u in enumerate(ids)}
-    adj = graph.adjacency
-    adj = adj[adj != 0]
-    pd.DataFrame(
-        {
-            "head": [pos[u] for u in adj.index.get_level_values(0)],
-            "tail": [pos[u] for u in adj.index.get_level_values(1)],
-        }
-    ).to_csv(folder / "edges.csv", index=False)
-    frame.loc[ids, ["y", "x1", "x2"]].to_csv(
-        folder / "values.csv", index=False, float_format="%.17g"
-    )
-    (folder / "run.R").write_text(R_SCRIPT)
-    r = subprocess.run(
-        ["Rscript", str(folder / "run.R"), str(folder), str(R_DRAWS)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert r.returncode == 0, r.stderr
+    run_r(R_SCRIPT, folder, frame.loc[ids, ["y", "x1", "x2"]], graph, R_DRAWS)
     out = pd.read_csv(folder / "out.csv")
     return dict(zip(out["key"], out["value"].astype(float), strict=False))
 
@@ -186,11 +155,11 @@ CASES = {"columbus": _columbus, "shandong-2016": _shandong}
 
 @pytest.fixture(scope="module", params=sorted(CASES))
 def case(request, tmp_path_factory):
-    reason = _available()
+    reason = r_unavailable("spatialreg", "spdep")
     if reason:
         pytest.skip(reason)
     frame, g = CASES[request.param]()
-    ref = run_r(frame, g, tmp_path_factory.mktemp("spatialreg"))
+    ref = run_spatialreg(frame, g, tmp_path_factory.mktemp("spatialreg"))
     fits = {
         m: ga.spatial_model(frame, "y", ["x1", "x2"], g, model=m) for m in SPATIAL_MODELS.values
     }

@@ -3,14 +3,13 @@ localmoran.exact/.sad), run through Rscript; skipped with the reason where R/spd
 missing. Also identities: exact vs saddlepoint agreement, the method rule, bad input.
 """
 
-import shutil
-import subprocess
 import textwrap
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from r_helpers import r_unavailable, run_r
 from spatial_data import gal_graph, layer
 
 import geoagglom as ga
@@ -62,34 +61,8 @@ R_SCRIPT = textwrap.dedent(
 )
 
 
-def _available():
-    if shutil.which("Rscript") is None:
-        return "R/spdep not installed: Rscript not found (apt-get install r-cran-spdep)"
-    r = subprocess.run(["Rscript", "-e", "library(spdep)"], capture_output=True, text=True)
-    if r.returncode != 0:
-        return "R/spdep not installed: library(spdep) failed"
-    return None
-
-
 def _run(frame, graph, folder):
-    ids = list(graph.unique_ids)
-    pos = {u: k + 1 for k, u in enumerate(ids)}
-    adj = graph.adjacency
-    adj = adj[adj != 0]
-    pd.DataFrame(
-        {
-            "head": [pos[u] for u in adj.index.get_level_values(0)],
-            "tail": [pos[u] for u in adj.index.get_level_values(1)],
-        }
-    ).to_csv(folder / "edges.csv", index=False)
-    frame.loc[ids, ["y", "x1", "x2"]].to_csv(
-        folder / "values.csv", index=False, float_format="%.17g"
-    )
-    (folder / "run.R").write_text(R_SCRIPT)
-    r = subprocess.run(
-        ["Rscript", str(folder / "run.R"), str(folder)], capture_output=True, text=True, timeout=600
-    )
-    assert r.returncode == 0, r.stderr
+    run_r(R_SCRIPT, folder, frame.loc[list(graph.unique_ids), ["y", "x1", "x2"]], graph)
     return (
         pd.read_csv(folder / "global.csv", keep_default_na=False),
         pd.read_csv(folder / "local.csv", keep_default_na=False),
@@ -125,7 +98,7 @@ ALT = {"greater": "greater", "less": "less", "two.sided": "two-sided"}
 
 @pytest.fixture(scope="module", params=sorted(CASES))
 def case(request, tmp_path_factory):
-    reason = _available()
+    reason = r_unavailable("spdep")
     if reason:
         pytest.skip(reason)
     frame, g = CASES[request.param]()

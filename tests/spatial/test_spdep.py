@@ -6,8 +6,6 @@ temporary folder; R reads them, builds a row-standardised ``listw`` and writes i
 results with 17 significant digits.
 """
 
-import shutil
-import subprocess
 import textwrap
 import warnings
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from r_helpers import r_unavailable, run_r
 from spatial_data import gal_graph, xy
 
 import geoagglom as ga
@@ -52,47 +51,15 @@ R_SCRIPT = textwrap.dedent(
 )
 
 
-def _spdep_available():
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        return "R/spdep not installed: Rscript not found (apt-get install r-cran-spdep)"
-    r = subprocess.run([rscript, "-e", "library(spdep)"], capture_output=True, text=True)
-    if r.returncode != 0:
-        return (
-            "R/spdep not installed: R found but library(spdep) failed "
-            "(apt-get install r-cran-spdep)"
-        )
-    return None
-
-
 def run_spdep(y, graph, folder):
     """moran.test (randomisation, normality) and localmoran of ``y`` on ``graph`` in R."""
-    ids = list(graph.unique_ids)
-    pos = {u: k + 1 for k, u in enumerate(ids)}
-    adj = graph.adjacency
-    adj = adj[adj != 0]
-    edges = pd.DataFrame(
-        {
-            "head": [pos[u] for u in adj.index.get_level_values(0)],
-            "tail": [pos[u] for u in adj.index.get_level_values(1)],
-        }
-    )
-    edges.to_csv(folder / "edges.csv", index=False)
-    pd.DataFrame({"y": y}).to_csv(folder / "values.csv", index=False, float_format="%.17g")
-    (folder / "run.R").write_text(R_SCRIPT)
-    r = subprocess.run(
-        ["Rscript", str(folder / "run.R"), str(folder)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert r.returncode == 0, r.stderr
+    run_r(R_SCRIPT, folder, pd.DataFrame({"y": y}), graph, timeout=120)
     return pd.read_csv(folder / "global.csv"), pd.read_csv(folder / "local.csv")
 
 
 @pytest.fixture(scope="module")
 def spdep_run(tmp_path_factory):
-    reason = _spdep_available()
+    reason = r_unavailable("spdep")
     if reason:
         pytest.skip(reason)
     return lambda y, graph: run_spdep(y, graph, tmp_path_factory.mktemp("spdep"))
