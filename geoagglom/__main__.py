@@ -1,5 +1,3 @@
-import sys
+from geoagglom.cli import entry
 
-from geoagglom.cli import main
-
-sys.exit(main())
+entry()

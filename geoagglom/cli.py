@@ -208,5 +208,22 @@ def _stopped():
     return 130
 
 
+def entry():
+    """The ``geoagglom`` command and ``python -m geoagglom``: :func:`main`, then exit.
+
+    After an interruption the output folder is gone and the one-line message printed;
+    the process then leaves at once with 130 / 143. A normal exit is not safe here:
+    CPython remembers a Ctrl-C that passed through C code (e.g. inside an extension's
+    ``PyRun_String``) even though :func:`main` handled it, and at exit kills itself with
+    SIGINT instead of returning the status (seen as -2 in about 1 run in 5).
+    """
+    status = main()
+    if status in (130, 143):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
