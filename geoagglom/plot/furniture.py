@@ -34,19 +34,19 @@ def _format_km(length):
 def _add_scale_bar(ax, frame, style, *, fraction=0.25, anchor=(0.05, 0.05)):
     """Draw a two-segment scale bar with its lower-left corner at ``anchor`` (axes fraction).
 
-    The length is computed for the axes' current extent at the map's central
-    latitude (1° of longitude = 111.32·cos(lat) km) and rounded down to 1, 2 or
-    5 × 10^k km. Returns the info dict and the artists drawn.
+    The length is a round 1, 2 or 5 × 10^k km not above ``fraction`` of the
+    map's ground width at the bar's height. The bar is then drawn as long as it
+    is on the ground where it stands: its x-span is solved so that its length
+    measured along it on the ellipsoid (``frame.ground_km``) is the stated
+    length. Returns the info dict and the artists drawn.
     """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    lat = 0.5 * (y0 + y1)
-    km_per_unit = frame.km_per_x_unit(lat)
-    width_km = (x1 - x0) * km_per_unit
-    length_km = _nice_length(fraction * width_km)
-    length_x = length_km / km_per_unit
-    left = x0 + anchor[0] * (x1 - x0)
     bottom = y0 + anchor[1] * (y1 - y0)
+    left = x0 + anchor[0] * (x1 - x0)
+    width_km = frame.ground_km(x0, x1, bottom)
+    length_km = _nice_length(fraction * width_km)
+    length_x = frame.span_of(left, bottom, length_km)
     height = 0.012 * (y1 - y0)
     artists = []
     for i in range(2):
@@ -81,7 +81,7 @@ def _add_scale_bar(ax, frame, style, *, fraction=0.25, anchor=(0.05, 0.05)):
             **text_kw,
         )
     )
-    info = {"length_km": length_km, "x0": left, "x1": left + length_x, "lat": lat}
+    info = {"length_km": length_km, "x0": left, "x1": left + length_x, "y": bottom}
     return info, artists
 
 
@@ -142,7 +142,8 @@ def _place_furniture(ax, frame, style, geoms, *, north_arrow, scale_bar, keep_fr
     scale bar below, the north arrow at the top right). The figure's layout is
     settled first so that the boxes are measured at their final size.
 
-    Stores ``ax.geoagglom_scalebar`` (length, ends, latitude, corner) and
+    Stores ``ax.geoagglom_scalebar`` (length in km, ends ``x0``, ``x1`` and height ``y``
+    of its lower edge in the drawing CRS, corner) and
     ``ax.geoagglom_north_arrow`` (corner and bounding box in data coordinates).
     """
     if not (north_arrow or scale_bar):

@@ -63,7 +63,6 @@ _UNIT_EDGE = "white"
 _REGION_EDGE = "#1a1a1a"
 _BASEMAP_FACE = "#e6e6e6"
 _BASEMAP_EDGE = "white"
-_KM_PER_DEGREE = 111.32
 
 _TEXT = {
     "en": {
