@@ -612,6 +612,43 @@ def test_moran_scatterplot_raw_values_and_errors():
         plotting.moran_scatterplot(bad, pd.Series(lag, index=bad.index))
 
 
+def test_bivariate_moran_scatterplot_slope_is_esdas_bivariate_i(layer, neighbours):
+    esda = pytest.importorskip("esda")
+    libpysal = pytest.importorskip("libpysal")
+    x = layer["area_km2"].rename("Land area")
+    rng = np.random.default_rng(12)
+    y = pd.Series(rng.lognormal(0, 0.5, len(layer)), index=layer.index, name="Growth")
+    lag = pd.Series(neighbours @ y.to_numpy(), index=y.index)
+    fig = plotting.bivariate_moran_scatterplot(
+        x, y, lag, p_value=0.0123, labels=layer["name_en"], note=NOTE
+    )
+    w = libpysal.weights.full2W(neighbours, ids=list(layer.index))
+    w.transform = "r"
+    peer = esda.Moran_BV(x.to_numpy(), y.to_numpy(), w, permutations=0)
+    ours = geoagglom.moran_bv(x, y, w, permutations=0)
+    assert fig.geoagglom_slope == pytest.approx(peer.I, rel=1e-10)
+    assert fig.geoagglom_slope == pytest.approx(ours.I, rel=1e-10)
+    ax = fig.axes[0]
+    points = by_gid(ax.collections, "points").get_offsets()
+    zx = (x - x.mean()) / x.std(ddof=0)
+    np.testing.assert_allclose(points[:, 0], zx)
+    np.testing.assert_allclose(points[:, 1], (lag - y.mean()) / y.std(ddof=0))
+    fit = by_gid(ax.lines, "fit")
+    xs, ys = fit.get_xdata(), fit.get_ydata()
+    assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(peer.I, rel=1e-10)
+    assert legend_texts(ax.get_legend()) == [
+        f"bivariate Moran's I = {peer.I:.3f}, permutation p = 0.0123"
+    ]
+    assert ax.get_xlabel() == "Land area (standardised)"
+    assert ax.get_ylabel() == "Spatial lag of Growth (standardised)"
+    texts = all_texts(fig)
+    assert "Bivariate Moran scatterplot" in texts and NOTE in texts and "Jinan" in texts
+    with pytest.raises(InputError, match="Growth is constant"):
+        plotting.bivariate_moran_scatterplot(x, y * 0 + 1, lag, y_name="Growth")
+    with pytest.raises(InputError, match=r"x and lag .* 371700"):
+        plotting.bivariate_moran_scatterplot(x, y, lag[:-1])
+
+
 # ------------------------------------------------------------ time series and bars
 
 
