@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import shapely
 from matplotlib import patheffects
-from matplotlib.patches import Rectangle
+from matplotlib.patches import FancyArrow, Rectangle
 from matplotlib.transforms import Bbox
 
 with warnings.catch_warnings():
@@ -85,26 +85,42 @@ def _add_scale_bar(ax, frame, style, *, fraction=0.25, anchor=(0.05, 0.05)):
     return info, artists
 
 
-def _add_north_arrow(ax, style, *, anchor=(0.94, 0.84), size=0.1):
-    """Draw a north arrow whose tail is at ``anchor`` (axes fraction); returns its artists."""
+def _add_north_arrow(ax, style, *, anchor=(0.94, 0.84), size=0.1, frame=None):
+    """Draw a north arrow whose tail is at ``anchor`` (axes fraction); returns its artists.
+
+    With ``frame`` the arrow points to true north at its tail (the meridian's
+    direction in the drawing CRS there, which turns away from "up" off a conic
+    projection's central meridian); without, straight up. ``size`` is its length
+    as a fraction of the axes' height. The arrow is a polygon in data
+    coordinates (equal aspect: its shape is not distorted), so that its
+    measured extent is the drawn one.
+    """
     x, y = anchor
-    arrow = ax.annotate(
-        "",
-        xy=(x, y + size),
-        xytext=(x, y),
-        xycoords="axes fraction",
-        arrowprops={
-            "arrowstyle": "-|>,head_width=0.4,head_length=0.8",
-            "color": "black",
-            "lw": 1.6,
-        },
+    tail = ax.transData.inverted().transform(ax.transAxes.transform((x, y)))
+    east, north = frame.north(*tail) if frame is not None else (0.0, 1.0)
+    length = size * (ax.get_ylim()[1] - ax.get_ylim()[0])
+    arrow = FancyArrow(
+        tail[0],
+        tail[1],
+        east * length,
+        north * length,
+        width=0.05 * length,
+        head_width=0.28 * length,
+        head_length=0.32 * length,
+        length_includes_head=True,
+        color="black",
+        linewidth=0,
         zorder=6,
         gid="north-arrow",
-        annotation_clip=False,
+        clip_on=False,
     )
+    ax.add_patch(arrow)
+    tip = (tail[0] + east * length, tail[1] + north * length)
+    arrow.geoagglom_tail, arrow.geoagglom_tip = tuple(tail), tip
+    head = ax.transAxes.inverted().transform(ax.transData.transform(tip))
     label = ax.text(
-        x,
-        y + size + 0.01,
+        head[0],
+        head[1] + 0.01,
         style.t("north"),
         transform=ax.transAxes,
         ha="center",
@@ -208,7 +224,7 @@ def _place_furniture(ax, frame, style, geoms, *, north_arrow, scale_bar, keep_fr
     if north_arrow:
 
         def draw_arrow(anchor):
-            return None, _add_north_arrow(ax, style, anchor=anchor)
+            return None, _add_north_arrow(ax, style, anchor=anchor, frame=frame)
 
         corner, _, _, extent = place(
             draw_arrow,

@@ -270,11 +270,16 @@ class _MapFrame:
                 break
         return span
 
-    def lonlat(self, x, y):
-        """Lon/lat of a point of the drawing CRS (None without a datum)."""
+    def north(self, x, y):
+        """Unit vector (east, north components in the drawing CRS) of true north at (x, y)."""
         if self._to_lonlat is None:
-            return None
-        return self._to_lonlat.transform(x, y)
+            return 0.0, 1.0
+        lon, lat = self._to_lonlat.transform(x, y)
+        step = 0.01 if lat < 89.0 else -0.01  # beyond the pole: measure southwards, reversed
+        x2, y2 = self._to_lonlat.transform(lon, lat + step, direction="INVERSE")
+        dx, dy = (x2 - x, y2 - y) if step > 0 else (x - x2, y - y2)
+        length = math.hypot(dx, dy)
+        return dx / length, dy / length
 
     def setup(self, ax):
         ax.set_xlim(*self.xlim)

@@ -463,6 +463,41 @@ def test_north_arrow_and_scale_bar_clear_of_the_us_states(us_states):
     assert_furniture_clear_of(fig, us_states.geometry)
 
 
+def north_arrow_direction(ax):
+    """The drawn arrow's tail (data coordinates) and unit direction on the page."""
+    ax.figure.canvas.draw()
+    arrow = by_gid(ax.get_children(), "north-arrow")
+    tail, tip = np.array(arrow.geoagglom_tail), np.array(arrow.geoagglom_tip)
+    # the polygon drawn runs from the tail to the tip
+    corners = arrow.get_path().vertices
+    assert np.min(np.hypot(*(corners - tip).T)) < 1e-9 * np.hypot(*(tip - tail))
+    page = ax.transData.transform([tail, tip])
+    direction = (page[1] - page[0]) / np.hypot(*(page[1] - page[0]))
+    return tail, direction
+
+
+def test_north_arrow_points_to_true_north_where_it_stands(us_states):
+    # The lower 48 in a fitted Albers: the meridians converge by ~15° at the map's edges.
+    fig = plotting.choropleth(
+        us_states, pd.Series(1.0 * np.arange(len(us_states)), us_states.index)
+    )
+    ax = fig.axes[0]
+    (x, y), direction = north_arrow_direction(ax)
+    crs = ax.geoagglom_crs
+    to_lonlat = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    lon, lat = to_lonlat.transform(x, y)
+    x2, y2 = to_lonlat.transform(lon, lat + 0.5, direction="INVERSE")
+    north = np.array([x2 - x, y2 - y]) / np.hypot(x2 - x, y2 - y)
+    assert abs(lon - crs.coordinate_operation.params[3].value) > 10  # far off the centre
+    assert np.degrees(np.arccos(north[1])) > 5  # so north is not up there
+    assert np.degrees(np.arccos(direction @ north)) < 0.5
+    # on a layer's own CRS without convergence at the arrow (a plate carrée), straight up
+    flat = us_states.to_crs("+proj=eqc +datum=WGS84")
+    fig = plotting.choropleth(flat, pd.Series(1.0 * np.arange(len(us_states)), us_states.index))
+    _, direction = north_arrow_direction(fig.axes[0])
+    np.testing.assert_allclose(direction, [0.0, 1.0], atol=1e-9)
+
+
 def test_furniture_goes_outside_when_no_corner_is_free(layer):
     # A basemap covering the whole extent leaves no free corner.
     minx, miny, maxx, maxy = layer.total_bounds
