@@ -590,6 +590,30 @@ def test_choropleth_errors_name_the_problem(layer, panel):
         plotting.choropleth(layer, pd.concat([panel, panel.head(1)]))
 
 
+def test_unit_effect_map_outlines_are_drawn_where_the_units_are(layer):
+    # A lon/lat layer is drawn projected: the focal outline and the hatching too.
+    effect = pd.DataFrame(
+        {
+            "effect": np.linspace(0.0, 1.0, len(layer)),
+            "ci_lower": np.linspace(-0.5, 0.5, len(layer)),
+            "ci_upper": np.linspace(0.5, 1.5, len(layer)),
+        },
+        index=layer.index,
+    )
+    effect.attrs["unit"] = 370100
+    fig = plotting.unit_effect_map(layer, effect)
+    ax = fig.axes[0]
+    units = by_gid(ax.collections, "units")
+    drawn = dict(zip(units.geoagglom_ids, units.get_paths(), strict=True))
+    focal = by_gid(ax.patches, "focal-unit").get_path().get_extents()
+    near = 2 * ax.geoagglom_frame.tolerance  # the units are drawn simplified, the outline not
+    assert focal.bounds == pytest.approx(drawn[370100].get_extents().bounds, abs=near)
+    hatched = by_gid(ax.collections, "insignificant").get_paths()
+    assert len(hatched) == len(fig.geoagglom_insignificant) > 0
+    for path, uid in zip(hatched, fig.geoagglom_insignificant, strict=True):
+        assert path.get_extents().bounds == pytest.approx(drawn[uid].get_extents().bounds, abs=near)
+
+
 def test_choropleth_into_a_given_axes(layer):
     fig, ax = plt.subplots()
     out = plotting.choropleth(layer, layer["area_km2"], note=NOTE, ax=ax)
