@@ -23,9 +23,9 @@ it and moved into place only when complete.
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import matplotlib
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import shapely
 
@@ -264,16 +264,11 @@ def entropy_map(layer, regions, beta, year):
     """
     minx, _, maxx, maxy = layer.total_bounds
     extent = (minx - 1, 17, maxx + 1, maxy + 1)
-    aspect = 1 / np.cos(np.radians(0.5 * (extent[1] + extent[3])))
     fig, ax = plt.subplots(figsize=(10, 7.6), layout="constrained")
     # The inset and the remark come first so that the scale bar and the north
-    # arrow are placed clear of them.
+    # arrow are placed clear of them; the inset is filled once the map's
+    # projection (fitted to the extent) is known.
     inset = ax.inset_axes([0.84, 0.0, 0.16, 0.3])
-    background = layer.set_geometry(shapely.coverage_simplify(layer.geometry.values, 0.02))
-    background.plot(ax=inset, color="#e6e6e6", edgecolor="#999999", linewidth=0.3)
-    inset.set(
-        xlim=(106, 123), ylim=(3, 24), aspect=aspect, xticks=[], yticks=[], xlabel="", ylabel=""
-    )
     ax.text(
         0.99,
         0.32,
@@ -299,6 +294,13 @@ def entropy_map(layer, regions, beta, year):
         ax=ax,
     )
     ax.set_title(f"Loan density entropy of the 11 national urban agglomerations, {year}")
+    background = layer.set_geometry(shapely.coverage_simplify(layer.geometry.values, 0.02))
+    background.to_crs(ax.geoagglom_crs).plot(
+        ax=inset, color="#e6e6e6", edgecolor="#999999", linewidth=0.3
+    )
+    sea = gpd.GeoSeries([shapely.box(106, 3, 123, 24).segmentize(0.5)], crs=layer.crs)
+    x0, y0, x1, y1 = sea.to_crs(ax.geoagglom_crs).total_bounds
+    inset.set(xlim=(x0, x1), ylim=(y0, y1), aspect=1, xticks=[], yticks=[], xlabel="", ylabel="")
     return fig
 
 

@@ -18,6 +18,9 @@ with matplotlib and returns the :class:`matplotlib.figure.Figure`:
 :func:`moran_scatterplot`
     The variable against its spatial lag with the fitted line, whose slope is
     Moran's I for row-standardised weights.
+:func:`bivariate_moran_scatterplot`
+    One variable against the spatial lag of another, both standardised; the
+    slope is the bivariate Moran's I, shown with its permutation p-value.
 :func:`entropy_by_region`, :func:`gini_theil_series`, :func:`decomposition_bars`
     The time series and the within/between decomposition of a study.
 :func:`transition_heatmaps`, :func:`rose_diagram`
@@ -37,6 +40,7 @@ The classification, colours and drawn data are kept on the returned figure
 
 from geoagglom.errors import MissingCJKFontWarning
 from geoagglom.plot.charts import (
+    bivariate_moran_scatterplot,
     decomposition_bars,
     entropy_by_region,
     gini_theil_series,
@@ -52,6 +56,7 @@ __all__ = [
     "CJK_FONT_FAMILIES",
     "LISA_COLORS",
     "MissingCJKFontWarning",
+    "bivariate_moran_scatterplot",
     "choropleth",
     "decomposition_bars",
     "entropy_by_region",

@@ -1,4 +1,4 @@
-"""Charts: Moran scatterplot, time series and decomposition bars."""
+"""Charts: Moran scatterplots (univariate and bivariate), time series and decomposition bars."""
 
 from __future__ import annotations
 
@@ -29,13 +29,14 @@ with warnings.catch_warnings():
 # --------------------------------------------------------------------------- #
 
 
-def _align_pair(y, lag):
+def _align_pair(y, lag, names=("y", "lag")):
+    first, second = names
     if isinstance(y, pd.Series) and isinstance(lag, pd.Series):
         if not y.index.equals(lag.index):
             if set(y.index) != set(lag.index) or y.index.has_duplicates:
                 only = y.index.symmetric_difference(lag.index)
                 raise InputError(
-                    "y and lag are not indexed by the same units; "
+                    f"{first} and {second} are not indexed by the same units; "
                     f"differing ids: {format_ids(only)}."
                 )
             lag = lag.reindex(y.index)
@@ -49,10 +50,12 @@ def _align_pair(y, lag):
     y_arr = np.asarray(y, dtype=float).ravel()
     lag_arr = np.asarray(lag, dtype=float).ravel()
     if y_arr.shape != lag_arr.shape:
-        raise InputError(f"y has {y_arr.size} values but lag has {lag_arr.size}; they must match.")
+        raise InputError(
+            f"{first} has {y_arr.size} values but {second} has {lag_arr.size}; they must match."
+        )
     if index is None:
         index = pd.RangeIndex(y_arr.size)
-    for name, arr in (("y", y_arr), ("lag", lag_arr)):
+    for name, arr in ((first, y_arr), (second, lag_arr)):
         bad = ~np.isfinite(arr)
         if bad.any():
             raise InputError(f"{name} is missing or not finite at {format_ids(index[bad])}.")
@@ -119,6 +122,41 @@ def moran_scatterplot(
     else:
         x_plot, y_plot = y_arr, lag_arr
         centre = (mean, mean)
+    label = "moran_I" if standardize else "moran_slope"
+    fig = _lag_scatter(
+        x_plot,
+        y_plot,
+        centre,
+        lambda b: style.t(label, I=b),
+        style.t("moran_x" if standardize else "moran_x_raw", name=name),
+        style.t("moran_y", name=name),
+        labels=_point_labels(labels, y, index, len(x_plot)),
+        style=style,
+        title=style.t("moran_title") if title is None else title,
+        note=note,
+        ax=ax,
+    )
+    return fig
+
+
+def _point_labels(labels, y, index, n):
+    """Labels as a list in the points' order (a Series aligned on ``y``'s units)."""
+    if labels is None:
+        return None
+    if isinstance(labels, pd.Series) and isinstance(y, pd.Series):
+        absent = index.difference(labels.index)
+        if len(absent):
+            raise InputError(f"labels has no entry for units {format_ids(absent)}.")
+        labels = labels.reindex(index)
+    labels = list(labels)
+    if len(labels) != n:
+        raise InputError(f"labels has {len(labels)} entries but there are {n} points.")
+    return labels
+
+
+def _lag_scatter(x_plot, y_plot, centre, fit_label, xlabel, ylabel, *, labels, style, title,
+                 note, ax):  # fmt: skip
+    """Points, quadrant lines and names, and the least-squares line; the figure."""
     xc = x_plot - x_plot.mean()
     slope = float(np.dot(xc, y_plot - y_plot.mean()) / np.dot(xc, xc))
     intercept = float(y_plot.mean() - slope * x_plot.mean())
@@ -141,9 +179,14 @@ def moran_scatterplot(
     ax.axvline(centre[0], color="#777777", linewidth=0.8, zorder=1, gid="quadrant-x")
     ax.axhline(centre[1], color="#777777", linewidth=0.8, zorder=1, gid="quadrant-y")
     xs = np.array(ax.get_xlim())
-    label = style.t("moran_I" if standardize else "moran_slope", I=slope)
     ax.plot(
-        xs, intercept + slope * xs, color="#c0392b", linewidth=1.6, zorder=2, gid="fit", label=label
+        xs,
+        intercept + slope * xs,
+        color="#c0392b",
+        linewidth=1.6,
+        zorder=2,
+        gid="fit",
+        label=fit_label(slope),
     )
     corner_kw = {
         "transform": ax.transAxes,
@@ -158,38 +201,120 @@ def moran_scatterplot(
         "HL": (0.97, 0.03, "right", "bottom"),
     }.items():
         ax.text(cx, cy, text, ha=ha, va=va, gid=f"quadrant-{text}", **corner_kw)
-    if labels is not None:
-        if isinstance(labels, pd.Series) and isinstance(y, pd.Series):
-            absent = index.difference(labels.index)
-            if len(absent):
-                raise InputError(f"labels has no entry for units {format_ids(absent)}.")
-            labels = labels.reindex(index)
-        labels = list(labels)
-        if len(labels) != len(x_plot):
-            raise InputError(
-                f"labels has {len(labels)} entries but there are {len(x_plot)} points."
-            )
-        for px, py, text in zip(x_plot, y_plot, labels, strict=True):
-            ax.annotate(
-                str(text),
-                (px, py),
-                xytext=(3, 3),
-                textcoords="offset points",
-                fontsize=7.5,
-                color="#333333",
-                **style.kw,
-            )
-    key = "moran_x" if standardize else "moran_x_raw"
-    ax.set_xlabel(style.t(key, name=name), **style.kw)
-    ax.set_ylabel(style.t("moran_y", name=name), **style.kw)
+    for px, py, text in zip(x_plot, y_plot, labels or (), strict=False):
+        ax.annotate(
+            str(text),
+            (px, py),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize=7.5,
+            color="#333333",
+            **style.kw,
+        )
+    ax.set_xlabel(xlabel, **style.kw)
+    ax.set_ylabel(ylabel, **style.kw)
     legend_kw = {"loc": "upper center", "frameon": False}
     legend_kw.update({"prop": {**style.prop, "size": 9}} if style.prop else {"fontsize": 9})
     ax.legend(**legend_kw)
     style.apply_ticks(ax)
-    _set_title(fig, ax, style.t("moran_title") if title is None else title, style, own)
+    _set_title(fig, ax, title, style, own)
     _draw_note(fig, note, style, ax, own)
     fig.geoagglom_slope = slope
     fig.geoagglom_points = (x_plot, y_plot)
+    return fig
+
+
+def bivariate_moran_scatterplot(
+    x,
+    y,
+    lag,
+    *,
+    p_value=None,
+    x_name=None,
+    y_name=None,
+    title=None,
+    note=None,
+    labels=None,
+    lang="en",
+    ax=None,
+):
+    """Bivariate Moran scatterplot: each unit's ``x`` against its neighbours' ``y``.
+
+    Both variables are z-scores (``x`` by its own mean and sd, the lag of ``y``
+    by ``y``'s), so that with row-standardised weights the slope of the fitted
+    line, ``zx' W zy / zx' zx``, is the bivariate Moran's I of
+    :func:`geoagglom.moran_bv`. The quadrants read as in the univariate plot: HH
+    is a high ``x`` among neighbours of high ``y``.
+
+    Parameters
+    ----------
+    x, y : array-like or pandas.Series
+        The two variables, same units in the same order (Series are aligned on
+        ``x``'s index).
+    lag : array-like or pandas.Series
+        The spatial lag of ``y`` (``W @ y``).
+    p_value : float, optional
+        The statistic's (permutation) p-value, shown next to its value.
+    x_name, y_name : str, optional
+        The variables' names for the axis labels (default: the Series' names,
+        else "x" and "y").
+    title, note : str, optional
+    labels : sequence or pandas.Series, optional
+        A text label for each point.
+    lang : {"en", "zh"}, default "en"
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With ``geoagglom_slope`` (the bivariate Moran's I with row-standardised
+        weights) and ``geoagglom_points`` (the plotted x and y arrays).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from libpysal.weights import lat2W
+    >>> from geoagglom import moran_bv
+    >>> from geoagglom.plot import bivariate_moran_scatterplot
+    >>> w = lat2W(5, 5)
+    >>> w.transform = "r"
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.normal(size=25), rng.normal(size=25)
+    >>> fig = bivariate_moran_scatterplot(x, y, w.sparse @ y)
+    >>> bool(np.isclose(fig.geoagglom_slope, moran_bv(x, y, w, permutations=0).I))
+    True
+    """
+    style = _Style(lang)
+    if x_name is None:
+        x_name = x.name if isinstance(x, pd.Series) and x.name is not None else "x"
+    if y_name is None:
+        y_name = y.name if isinstance(y, pd.Series) and y.name is not None else "y"
+    x_arr, y_arr, index = _align_pair(x, y, ("x", "y"))
+    _, lag_arr, _ = _align_pair(x, lag, ("x", "lag"))
+    sx, sy = x_arr.std(), y_arr.std()
+    for name, sd in ((x_name, sx), (y_name, sy)):
+        if sd == 0:
+            raise InputError(f"{name} is constant, so it cannot be standardised (its sd is 0).")
+    x_plot = (x_arr - x_arr.mean()) / sx
+    y_plot = (lag_arr - y_arr.mean()) / sy
+
+    def fit_label(slope):
+        text = style.t("bv_I", I=slope)
+        return text if p_value is None else text + ", " + style.t("p_sim", p=p_value)
+
+    fig = _lag_scatter(
+        x_plot,
+        y_plot,
+        (0.0, 0.0),
+        fit_label,
+        style.t("moran_x", name=x_name),
+        style.t("bv_y", name=y_name),
+        labels=_point_labels(labels, x, index, len(x_plot)),
+        style=style,
+        title=style.t("bv_title") if title is None else title,
+        note=note,
+        ax=ax,
+    )
     return fig
 
 

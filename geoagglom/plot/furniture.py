@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import shapely
 from matplotlib import patheffects
-from matplotlib.patches import Rectangle
+from matplotlib.patches import FancyArrow, Rectangle
 from matplotlib.transforms import Bbox
 
 with warnings.catch_warnings():
@@ -34,19 +34,19 @@ def _format_km(length):
 def _add_scale_bar(ax, frame, style, *, fraction=0.25, anchor=(0.05, 0.05)):
     """Draw a two-segment scale bar with its lower-left corner at ``anchor`` (axes fraction).
 
-    The length is computed for the axes' current extent at the map's central
-    latitude (1° of longitude = 111.32·cos(lat) km) and rounded down to 1, 2 or
-    5 × 10^k km. Returns the info dict and the artists drawn.
+    The length is a round 1, 2 or 5 × 10^k km not above ``fraction`` of the
+    map's ground width at the bar's height. The bar is then drawn as long as it
+    is on the ground where it stands: its x-span is solved so that its length
+    measured along it on the ellipsoid (``frame.ground_km``) is the stated
+    length. Returns the info dict and the artists drawn.
     """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    lat = 0.5 * (y0 + y1)
-    km_per_unit = frame.km_per_x_unit(lat)
-    width_km = (x1 - x0) * km_per_unit
-    length_km = _nice_length(fraction * width_km)
-    length_x = length_km / km_per_unit
-    left = x0 + anchor[0] * (x1 - x0)
     bottom = y0 + anchor[1] * (y1 - y0)
+    left = x0 + anchor[0] * (x1 - x0)
+    width_km = frame.ground_km(x0, x1, bottom)
+    length_km = _nice_length(fraction * width_km)
+    length_x = frame.span_of(left, bottom, length_km)
     height = 0.012 * (y1 - y0)
     artists = []
     for i in range(2):
@@ -81,30 +81,46 @@ def _add_scale_bar(ax, frame, style, *, fraction=0.25, anchor=(0.05, 0.05)):
             **text_kw,
         )
     )
-    info = {"length_km": length_km, "x0": left, "x1": left + length_x, "lat": lat}
+    info = {"length_km": length_km, "x0": left, "x1": left + length_x, "y": bottom}
     return info, artists
 
 
-def _add_north_arrow(ax, style, *, anchor=(0.94, 0.84), size=0.1):
-    """Draw a north arrow whose tail is at ``anchor`` (axes fraction); returns its artists."""
+def _add_north_arrow(ax, style, *, anchor=(0.94, 0.84), size=0.1, frame=None):
+    """Draw a north arrow whose tail is at ``anchor`` (axes fraction); returns its artists.
+
+    With ``frame`` the arrow points to true north at its tail (the meridian's
+    direction in the drawing CRS there, which turns away from "up" off a conic
+    projection's central meridian); without, straight up. ``size`` is its length
+    as a fraction of the axes' height. The arrow is a polygon in data
+    coordinates (equal aspect: its shape is not distorted), so that its
+    measured extent is the drawn one.
+    """
     x, y = anchor
-    arrow = ax.annotate(
-        "",
-        xy=(x, y + size),
-        xytext=(x, y),
-        xycoords="axes fraction",
-        arrowprops={
-            "arrowstyle": "-|>,head_width=0.4,head_length=0.8",
-            "color": "black",
-            "lw": 1.6,
-        },
+    tail = ax.transData.inverted().transform(ax.transAxes.transform((x, y)))
+    east, north = frame.north(*tail) if frame is not None else (0.0, 1.0)
+    length = size * (ax.get_ylim()[1] - ax.get_ylim()[0])
+    arrow = FancyArrow(
+        tail[0],
+        tail[1],
+        east * length,
+        north * length,
+        width=0.05 * length,
+        head_width=0.28 * length,
+        head_length=0.32 * length,
+        length_includes_head=True,
+        color="black",
+        linewidth=0,
         zorder=6,
         gid="north-arrow",
-        annotation_clip=False,
+        clip_on=False,
     )
+    ax.add_patch(arrow)
+    tip = (tail[0] + east * length, tail[1] + north * length)
+    arrow.geoagglom_tail, arrow.geoagglom_tip = tuple(tail), tip
+    head = ax.transAxes.inverted().transform(ax.transData.transform(tip))
     label = ax.text(
-        x,
-        y + size + 0.01,
+        head[0],
+        head[1] + 0.01,
         style.t("north"),
         transform=ax.transAxes,
         ha="center",
@@ -142,7 +158,8 @@ def _place_furniture(ax, frame, style, geoms, *, north_arrow, scale_bar, keep_fr
     scale bar below, the north arrow at the top right). The figure's layout is
     settled first so that the boxes are measured at their final size.
 
-    Stores ``ax.geoagglom_scalebar`` (length, ends, latitude, corner) and
+    Stores ``ax.geoagglom_scalebar`` (length in km, ends ``x0``, ``x1`` and height ``y``
+    of its lower edge in the drawing CRS, corner) and
     ``ax.geoagglom_north_arrow`` (corner and bounding box in data coordinates).
     """
     if not (north_arrow or scale_bar):
@@ -207,7 +224,7 @@ def _place_furniture(ax, frame, style, geoms, *, north_arrow, scale_bar, keep_fr
     if north_arrow:
 
         def draw_arrow(anchor):
-            return None, _add_north_arrow(ax, style, anchor=anchor)
+            return None, _add_north_arrow(ax, style, anchor=anchor, frame=frame)
 
         corner, _, _, extent = place(
             draw_arrow,

@@ -15,6 +15,12 @@ from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
+from pyproj import Transformer
+from pyproj.crs import ProjectedCRS
+from pyproj.crs.coordinate_operation import (
+    AlbersEqualAreaConversion,
+    LambertCylindricalEqualAreaConversion,
+)
 
 from geoagglom.errors import InputError, format_ids
 from geoagglom.options import SCHEMES
@@ -22,7 +28,6 @@ from geoagglom.plot.furniture import _place_furniture
 from geoagglom.plot.style import (
     _BASEMAP_EDGE,
     _BASEMAP_FACE,
-    _KM_PER_DEGREE,
     _LISA_ALIASES,
     _LISA_ORDER,
     _MISSING_EDGE,
@@ -147,39 +152,92 @@ def _prepare_regions(regions, layer, tolerance=None):
     return _region_segments(regions, tolerance)
 
 
+def _fitted_equal_area(geodetic, bounds):
+    """An equal-area projection fitted to lon/lat ``bounds`` on the datum ``geodetic``.
+
+    Albers conic, centred on the bounds, with its standard parallels at 1/6 and
+    5/6 of their latitude range (the classic choice that spreads the scale error
+    evenly); Lambert's cylindrical equal-area projection, true at the central
+    latitude, for an area centred on the equator, where no cone fits.
+    """
+    minx, miny, maxx, maxy = bounds
+    lon0 = 0.5 * (minx + maxx)
+    lat0 = 0.5 * (miny + maxy)
+    lat1 = miny + (maxy - miny) / 6.0
+    lat2 = miny + 5.0 * (maxy - miny) / 6.0
+    if abs(lat1 + lat2) < 1e-6:
+        conversion = LambertCylindricalEqualAreaConversion(
+            longitude_natural_origin=lon0, latitude_first_parallel=lat0
+        )
+    else:
+        conversion = AlbersEqualAreaConversion(
+            latitude_first_parallel=lat1,
+            latitude_second_parallel=lat2,
+            latitude_false_origin=lat0,
+            longitude_false_origin=lon0,
+        )
+    return ProjectedCRS(conversion=conversion, geodetic_crs=geodetic)
+
+
 class _MapFrame:
-    """The drawing CRS and extent of a layer."""
+    """The drawing CRS and extent of a layer.
+
+    A projected layer is drawn in its own CRS; a geographic (lon/lat) layer in an
+    Albers equal-area projection fitted to the area shown (see
+    :func:`_fitted_equal_area`), so that areas compare truly and a scale bar can
+    be true. ``project`` brings the layer, its basemap and regions into it.
+    """
 
     def __init__(self, layer, simplify=None, *, extent=None, basemap=None):
-        self.crs = layer.crs
+        self.source_crs = layer.crs
         self.geographic = bool(layer.crs.is_geographic)
+        if extent is not None:
+            shown = extent
+        else:
+            shown = tuple((basemap if basemap is not None else layer).total_bounds)
+        if self.geographic:
+            self.crs = _fitted_equal_area(layer.crs, shown)
+        else:
+            self.crs = layer.crs
+        geodetic = self.crs.geodetic_crs
+        self._to_lonlat = None
+        if geodetic is not None:
+            self._to_lonlat = Transformer.from_crs(self.crs, geodetic, always_xy=True)
+            self.geod = self.crs.get_geod()
+        self.unit_km = self.crs.axis_info[0].unit_conversion_factor / 1000.0
+        if extent is not None and self.geographic:
+            extent = Transformer.from_crs(layer.crs, self.crs, always_xy=True).transform_bounds(
+                *extent, densify_pts=101
+            )
         if extent is not None:
             minx, miny, maxx, maxy = extent
             padx = pady = 0.0
         else:
-            bounds = (basemap if basemap is not None else layer).total_bounds
-            minx, miny, maxx, maxy = bounds
+            shape = basemap if basemap is not None else layer
+            minx, miny, maxx, maxy = self.project(shape).total_bounds
             padx, pady = 0.03 * (maxx - minx), 0.03 * (maxy - miny)
         self.xlim = (minx - padx, maxx + padx)
         self.ylim = (miny - pady, maxy + pady)
-        if self.geographic:
-            self.mid_lat = 0.5 * (self.ylim[0] + self.ylim[1])
-            self.aspect = 1.0 / math.cos(math.radians(self.mid_lat))
-        else:
-            self.mid_lat = None
-            self.aspect = 1.0
-            self.unit_km = layer.crs.axis_info[0].unit_conversion_factor / 1000.0
+        self.aspect = 1.0
         if simplify is None:
             self.tolerance = max(maxx - minx, maxy - miny) / 2000.0
         elif simplify is False or simplify == 0:
             self.tolerance = 0.0
         elif isinstance(simplify, int | float) and simplify > 0:
             self.tolerance = float(simplify)
+            if self.geographic:  # degrees → metres of the drawing CRS, at the equator
+                self.tolerance *= math.radians(1.0) * self.crs.ellipsoid.semi_major_metre
         else:
             raise InputError(
                 f"simplify={simplify!r} must be None (automatic), False (none) or a positive "
                 "tolerance in the layer's units."
             )
+
+    def project(self, frame):
+        """A GeoDataFrame (or GeoSeries) in the drawing CRS."""
+        if frame is None:
+            return None
+        return frame if frame.crs == self.crs else frame.to_crs(self.crs)
 
     @property
     def height_over_width(self):
@@ -187,16 +245,49 @@ class _MapFrame:
         dy = self.ylim[1] - self.ylim[0]
         return dy * self.aspect / dx
 
-    def km_per_x_unit(self, lat):
-        if self.geographic:
-            return _KM_PER_DEGREE * math.cos(math.radians(lat))
-        return self.unit_km
+    def ground_km(self, x0, x1, y, samples=256):
+        """Length on the ellipsoid, in km, of the horizontal segment (x0, y)–(x1, y).
+
+        The segment is drawn straight in the drawing CRS; its ground length is
+        the sum of the geodesic lengths of ``samples`` pieces of it. A CRS
+        without a datum falls back on its linear unit.
+        """
+        if self._to_lonlat is None:
+            return abs(x1 - x0) * self.unit_km
+        xs = np.linspace(x0, x1, samples + 1)
+        lon, lat = self._to_lonlat.transform(xs, np.full_like(xs, y))
+        return self.geod.line_length(lon, lat) / 1000.0
+
+    def span_of(self, x0, y, km):
+        """The x-length of a horizontal bar from (x0, y) whose ground length is ``km``."""
+        span = km / self.unit_km  # nominal: the CRS's linear unit, converted
+        if self._to_lonlat is None:
+            return span
+        for _ in range(60):  # the scale is nearly constant along a bar: a few steps do
+            measured = self.ground_km(x0, x0 + span, y)
+            span *= km / measured
+            if abs(measured - km) <= 1e-13 * km:
+                break
+        return span
+
+    def north(self, x, y):
+        """Unit vector (east, north components in the drawing CRS) of true north at (x, y)."""
+        if self._to_lonlat is None:
+            return 0.0, 1.0
+        lon, lat = self._to_lonlat.transform(x, y)
+        step = 0.01 if lat < 89.0 else -0.01  # beyond the pole: measure southwards, reversed
+        x2, y2 = self._to_lonlat.transform(lon, lat + step, direction="INVERSE")
+        dx, dy = (x2 - x, y2 - y) if step > 0 else (x - x2, y - y2)
+        length = math.hypot(dx, dy)
+        return dx / length, dy / length
 
     def setup(self, ax):
         ax.set_xlim(*self.xlim)
         ax.set_ylim(*self.ylim)
         ax.set_aspect(self.aspect, adjustable="box")
         ax.set_axis_off()
+        ax.geoagglom_crs = self.crs
+        ax.geoagglom_frame = self
 
 
 def _draw_units(ax, paths, ids, facecolors, *, gid="units", hatch=None, edgecolor=_UNIT_EDGE):
@@ -475,8 +566,11 @@ def choropleth(
     Parameters
     ----------
     layer : geopandas.GeoDataFrame
-        The units, indexed by unit id, with a CRS. Lon/lat layers are drawn
-        with aspect 1/cos(central latitude); projected ones with equal axes.
+        The units, indexed by unit id, with a CRS. A projected layer is drawn
+        in its own CRS; a lon/lat layer in an Albers equal-area projection
+        fitted to the area shown (centred on it, standard parallels at 1/6 and
+        5/6 of its latitude range). The axes keep that CRS as
+        ``ax.geoagglom_crs``.
     values : str, pandas.Series or pandas.DataFrame
         A column of ``layer``; a Series indexed by unit id; or a long table
         with columns ``unit``, ``year`` and ``value`` (one map per year).
@@ -514,15 +608,18 @@ def choropleth(
         Draw them (on the first map of a series), each in a corner of the map
         where it covers no unit (nor the basemap, legend or note), or outside
         the map when no corner is free. The scale bar's length is computed for
-        the map's final extent.
+        the map's final extent and is true where it is drawn: its ground length,
+        measured along it on the CRS's ellipsoid, is the length it states.
     simplify : float or False, optional
-        Tolerance (in the layer's units) to which the outlines are simplified
+        Tolerance (in the layer's units; degrees count as 111 km at the
+        equator's scale for a lon/lat layer) to which the outlines are simplified
         for drawing, keeping shared borders shared; by default 1/2000 of the
         layer's extent, below what a printed map can show. False draws every
         vertex. The data are never changed.
     extent : (minx, miny, maxx, maxy), optional
         The area shown, in the layer's CRS (default: the basemap's, or else the
-        layer's, bounds with a small margin).
+        layer's, bounds with a small margin); for a lon/lat layer, the bounds of
+        that box in the drawing projection.
     basemap : geopandas.GeoDataFrame, optional
         Outlines drawn underneath in light grey (e.g. the whole country around
         the mapped units); it also sets the extent unless ``extent`` is given.
@@ -565,6 +662,7 @@ def choropleth(
     frame = _MapFrame(layer, simplify, extent=_check_extent(extent), basemap=basemap)
     if simplify is None and n > 1:
         frame.tolerance *= 2  # small multiples are drawn at half the size
+    layer, basemap = frame.project(layer), frame.project(basemap)
     segments = _prepare_regions(regions, layer, frame.tolerance)
     paths = _unit_paths(layer, frame.tolerance)
 
@@ -752,6 +850,7 @@ def lisa_cluster_map(
     codes = _lisa_codes(labels, layer)
     basemap = _check_basemap(basemap, layer)
     frame = _MapFrame(layer, simplify, extent=_check_extent(extent), basemap=basemap)
+    layer, basemap = frame.project(layer), frame.project(basemap)
     segments = _prepare_regions(regions, layer, frame.tolerance)
     paths = _unit_paths(layer, frame.tolerance)
     fig, ax, own = _new_figure(ax, (7.0 + 2.6, 7.0 * frame.height_over_width + 0.9))

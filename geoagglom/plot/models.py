@@ -90,12 +90,13 @@ def unit_effect_map(
         **kwargs,
     )
     axis = fig.axes[0] if ax is None else ax
+    drawn = axis.geoagglom_frame.project(layer.geometry)  # the map's drawing CRS
     handles = []
     insignificant = []
     if mark_insignificant and {"ci_lower", "ci_upper"} <= set(effect_frame.columns):
         lo, hi = effect_frame["ci_lower"], effect_frame["ci_upper"]
         insignificant = list(effect_frame.index[(lo <= 0) & (hi >= 0)])
-        patches = [PathPatch(_geometry_path(layer.geometry.loc[u])) for u in insignificant]
+        patches = [PathPatch(_geometry_path(drawn.loc[u])) for u in insignificant]
         if patches:
             coll = PatchCollection(
                 patches, facecolor="none", edgecolor="0.35", hatch="///", linewidth=0, zorder=3
@@ -105,7 +106,7 @@ def unit_effect_map(
             label = "interval contains 0" if lang == "en" else "区间含 0"
             handles.append(Patch(facecolor="none", edgecolor="0.35", hatch="///", label=label))
     if focal is not None and focal in layer.index:
-        path = _geometry_path(layer.geometry.loc[focal])
+        path = _geometry_path(drawn.loc[focal])
         patch = PathPatch(path, facecolor="none", edgecolor="black", linewidth=2.2, zorder=4)
         patch.set_gid("focal-unit")
         axis.add_patch(patch)

@@ -63,7 +63,6 @@ _UNIT_EDGE = "white"
 _REGION_EDGE = "#1a1a1a"
 _BASEMAP_FACE = "#e6e6e6"
 _BASEMAP_EDGE = "white"
-_KM_PER_DEGREE = 111.32
 
 _TEXT = {
     "en": {
@@ -83,6 +82,10 @@ _TEXT = {
         "moran_y": "Spatial lag of {name}",
         "moran_I": "Moran's I = {I:.3f}",
         "moran_slope": "slope = {I:.3f}",
+        "bv_title": "Bivariate Moran scatterplot",
+        "bv_y": "Spatial lag of {name} (standardised)",
+        "bv_I": "bivariate Moran's I = {I:.3f}",
+        "p_sim": "permutation p = {p:.3g}",
         "entropy_title": "Financial entropy by region",
         "entropy_y": "Financial entropy",
         "year": "Year",
@@ -111,6 +114,10 @@ _TEXT = {
         "moran_y": "{name}的空间滞后",
         "moran_I": "Moran's I = {I:.3f}",
         "moran_slope": "斜率 = {I:.3f}",
+        "bv_title": "双变量 Moran 散点图",
+        "bv_y": "{name}的空间滞后（标准化）",
+        "bv_I": "双变量 Moran's I = {I:.3f}",
+        "p_sim": "置换检验 p = {p:.3g}",
         "entropy_title": "各区域金融熵",
         "entropy_y": "金融熵",
         "year": "年份",

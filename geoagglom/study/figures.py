@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import pandas as pd
 
 from geoagglom import plot
 from geoagglom.data.boundaries import load_grouping
@@ -26,6 +27,8 @@ TEXT = {
         "moran_p": "permutation p = {p:.3g}",
         "moran": "Moran scatterplot of financial entropy, {year}{suffix}",
         "moran_name": "financial entropy",
+        "bivariate": "Financial entropy against the neighbours' {second}, {year}{suffix}",
+        "second_name": "second variable",
         "entropy_regions": "Financial entropy by region{suffix}",
         "gini_theil": "Inequality of the regions' entropy{suffix}",
         "decomposition": "Theil {kind} of the units' entropy: within and between regions{suffix}",
@@ -44,6 +47,8 @@ TEXT = {
         "moran_p": "置换检验 p = {p:.3g}",
         "moran": "{year}年金融熵 Moran 散点图{suffix}",
         "moran_name": "金融熵",
+        "bivariate": "{year}年金融熵与邻域{second}的双变量 Moran 散点图{suffix}",
+        "second_name": "第二变量",
         "entropy_regions": "各区域金融熵{suffix}",
         "gini_theil": "区域金融熵的差异{suffix}",
         "decomposition": "城市金融熵的泰尔 {kind} 指数：区域内与区域间{suffix}",
@@ -155,6 +160,28 @@ def draw_study_figures(results, folder):
                 lang=maps.lang,
             ),
         )
+    if spatial is not None and "bivariate_moran" in tables:
+        x, y, lag, row = bivariate_inputs(results)
+        second = config.data.second_variable
+        if lang == "en" and not second.isascii():
+            second = words["second_name"]  # a Chinese column name needs a CJK font
+        save(
+            f"bivariate_moran_{int(row['year'])}",
+            plot.bivariate_moran_scatterplot(
+                x,
+                y,
+                lag,
+                p_value=row["p_sim"],
+                x_name=words["moran_name"],
+                y_name=second,
+                title=t("bivariate", year=int(row["year"]), second=second),
+                labels=names.reindex(x.index)
+                if names is not None and len(x) <= MAX_LABELLED_UNITS
+                else None,
+                note=note,
+                lang=maps.lang,
+            ),
+        )
     if "entropy_regions" in tables:
         save(
             "entropy_by_region",
@@ -221,6 +248,32 @@ def draw_study_figures(results, folder):
             ),
         )
     return saved
+
+
+def bivariate_inputs(results):
+    """What the bivariate Moran figure draws, for the last year of the study's table.
+
+    Returns
+    -------
+    x, y, lag : pandas.Series
+        The units' entropy, the second variable and its spatial lag under the
+        study's weights, indexed by the weights' units. With weights that are not
+        row-standardised the lag is scaled by n / S0, so that the fitted slope
+        is the table's bivariate Moran's I in every case.
+    row : pandas.Series
+        The table's row of that year (``year``, ``I``, ``EI_sim``, ``p_sim``).
+    """
+    row = results.tables["bivariate_moran"].iloc[-1]
+    weights = results.spatial.weights
+    ids = list(weights.unique_ids)
+    entropy, values = results.tables["entropy_units"], results.values
+    second = results.config.data.second_variable
+    x = entropy[entropy["year"] == row["year"]].set_index("unit")["beta"].reindex(ids)
+    y = values[values["year"] == row["year"]].set_index("unit")[second].reindex(ids)
+    sparse = weights.sparse
+    scale = len(ids) / sparse.sum()
+    lag = pd.Series(scale * (sparse @ y.to_numpy()), index=y.index)
+    return x, y, lag, row
 
 
 def _spread(years, count):

@@ -230,7 +230,7 @@ KEYS = (
         "class upper bounds with scheme = 'user_defined'",
         "map_bins",
     ),
-    _k("maps", "lang", "option", "en", "label language", option=LANGUAGES),
+    _k("maps", "lang", "option", "en", "language of the figures and the report", option=LANGUAGES),
     _k("output", "folder", "str", "geoagglom_output", "output folder", "output"),
     _k(
         "output", "geojson", "bool", False, "also write each GeoPackage layer as GeoJSON", "geojson"

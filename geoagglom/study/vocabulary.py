@@ -40,6 +40,19 @@ LISA_LEGEND = {
     },
 }
 
+#: The study's words in Chinese, for the report's tables (class names, verdicts, readings).
+LABELS_ZH = {
+    "spillover cluster": "溢出集聚",
+    "siphoning core": "虹吸核心",
+    "lagging cluster": "滞后集聚",
+    "shadow": "集聚阴影",
+    "not significant": "不显著",
+    "spillover": "溢出",
+    "siphoning": "虹吸",
+    "no evidence": "无证据",
+    "total": "合计",
+}
+
 
 def study_labels(codes):
     """The study's class names of quadrant codes (``"ns"`` → ``"not significant"``).

@@ -19,7 +19,7 @@ import pytest
 import shapely
 from matplotlib import font_manager
 from matplotlib.colors import to_rgba
-from pyproj import Geod
+from pyproj import Transformer
 
 import geoagglom
 from geoagglom import plot as plotting
@@ -140,10 +140,12 @@ def test_lisa_face_colours_are_the_class_colours(layer):
     assert np.ptp(rgb["ns"]) < 0.01
     assert len({tuple(v) for v in rgb.values()}) == 5
     # Each patch really is the unit it is coloured for (its extent is the unit's).
+    drawn = layer.geometry.to_crs(ax.geoagglom_crs)
+    span = np.ptp(ax.get_xlim())
     for path, uid in zip(units.get_paths(), ids, strict=True):
         ext = path.get_extents()
         np.testing.assert_allclose(
-            [ext.x0, ext.y0, ext.x1, ext.y1], layer.geometry[uid].bounds, atol=0.02
+            [ext.x0, ext.y0, ext.x1, ext.y1], drawn[uid].bounds, atol=0.002 * span
         )
     # Legend: one entry per class, with the right counts and colours.
     legend = fig.legends[0]
@@ -307,41 +309,97 @@ def test_choropleth_regions_from_a_column(layer, grouping):
     assert by_gid(fig.axes[0].collections, "regions") is not None
 
 
-def test_scale_bar_length_and_north_arrow(layer):
-    fig = plotting.choropleth(layer, "area_km2", k=4)
-    ax = fig.axes[0]
-    ylo, yhi = ax.get_ylim()
-    mid_lat = 0.5 * (ylo + yhi)
-    assert ax.get_aspect() == pytest.approx(1 / math.cos(math.radians(mid_lat)))
+def drawn_bar(ax):
+    """The scale bar as drawn: x of its ends and y of its lower edge, and its label in km."""
     bars = [p for p in ax.patches if p.get_gid() == "scalebar"]
     assert len(bars) == 2
     x0 = min(p.get_x() for p in bars)
     x1 = max(p.get_x() + p.get_width() for p in bars)
+    (y,) = {p.get_y() for p in bars}
     label = [t.get_text() for t in ax.texts if t.get_gid() == "scalebar-label"][-1]
-    length_km = float(re.fullmatch(r"([\d.]+) km", label).group(1))
-    drawn_km = (x1 - x0) * 111.32 * math.cos(math.radians(mid_lat))
-    assert drawn_km == pytest.approx(length_km, rel=0.01)
-    # Independent check on the WGS84 ellipsoid along the central parallel.
-    _, _, metres = Geod(ellps="WGS84").inv(x0, mid_lat, x1, mid_lat)
-    assert metres / 1000 == pytest.approx(length_km, rel=0.01)
+    return x0, x1, y, float(re.fullmatch(r"([\d.]+) km", label).group(1))
+
+
+def ground_km(crs, x0, x1, y, samples=4000):
+    """Length on the ellipsoid of the straight segment (x0, y)-(x1, y) of ``crs``, by pyproj."""
+    xs = np.linspace(x0, x1, samples + 1)
+    to_lonlat = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    lon, lat = to_lonlat.transform(xs, np.full_like(xs, y))
+    return crs.get_geod().line_length(lon, lat) / 1000
+
+
+def assert_scale_bar_true(ax):
+    """The bar's ground length, measured along it where it is drawn, is the length it states."""
+    x0, x1, y, length_km = drawn_bar(ax)
+    assert abs(ground_km(ax.geoagglom_crs, x0, x1, y) - length_km) <= 1e-6 * length_km
     # A round length: 1, 2 or 5 × 10^k km, a sensible fraction of the map's width.
     mantissa = length_km / 10 ** math.floor(math.log10(length_km))
     assert mantissa in (1, 2, 5)
-    width_km = (ax.get_xlim()[1] - ax.get_xlim()[0]) * 111.32 * math.cos(math.radians(mid_lat))
+    width_km = ground_km(ax.geoagglom_crs, *ax.get_xlim(), y)
     assert 0.1 <= length_km / width_km <= 0.25
+    assert ax.geoagglom_scalebar["length_km"] == length_km
+    return x0, x1, length_km
+
+
+def test_a_lon_lat_layer_is_drawn_in_a_fitted_equal_area_projection(layer):
+    fig = plotting.choropleth(layer, "area_km2", k=4, simplify=False)
+    ax = fig.axes[0]
+    crs = ax.geoagglom_crs
+    assert crs.is_projected and ax.get_aspect() == 1.0
+    # Albers, centred on the layer, standard parallels at 1/6 and 5/6 of its latitudes
+    minx, miny, maxx, maxy = layer.total_bounds
+    params = {p.name: p.value for p in crs.coordinate_operation.params}
+    assert crs.coordinate_operation.method_name == "Albers Equal Area"
+    assert params["Latitude of 1st standard parallel"] == pytest.approx(miny + (maxy - miny) / 6)
+    assert params["Latitude of 2nd standard parallel"] == pytest.approx(maxy - (maxy - miny) / 6)
+    assert params["Latitude of false origin"] == pytest.approx((miny + maxy) / 2)
+    assert params["Longitude of false origin"] == pytest.approx((minx + maxx) / 2)
+    assert crs.geodetic_crs == layer.crs.geodetic_crs
+    # Equal area: each drawn unit's planar area is its geodesic land area.
+    units = by_gid(ax.collections, "units")
+    for path, uid in zip(units.get_paths(), units.geoagglom_ids, strict=True):
+        rings = path.to_polygons(closed_only=True)
+        area = sum(
+            shapely.Polygon(r).area * (1 if shapely.Polygon(r).exterior.is_ccw else -1)
+            for r in rings
+        )
+        assert area / 1e6 == pytest.approx(layer.loc[uid, "area_km2"], rel=2e-3)
+
+
+def test_scale_bar_is_true_on_the_shandong_layer(layer):
+    fig = plotting.choropleth(layer, "area_km2", k=4)
+    ax = fig.axes[0]
+    assert_scale_bar_true(ax)
     assert any(c.get_gid() == "north-arrow" for c in ax.get_children())
     assert "N" in [t.get_text() for t in ax.texts]
+    # the same on a small multiple and on a LISA map
+    fig = plotting.lisa_cluster_map(layer, pd.Series(LISA_LABELS))
+    assert_scale_bar_true(fig.axes[0])
 
 
-def test_scale_bar_on_a_projected_layer(layer):
-    albers = "+proj=aea +lat_1=35 +lat_2=38 +lat_0=36 +lon_0=118 +datum=WGS84 +units=m"
-    fig = plotting.choropleth(layer.to_crs(albers), "area_km2", k=3)
+@pytest.mark.parametrize(
+    "crs",
+    [
+        "EPSG:32650",  # UTM zone 50N: scale 0.9996 on its central meridian, > 1 off it
+        "+proj=aea +lat_1=35 +lat_2=38 +lat_0=36 +lon_0=118 +datum=WGS84 +units=m",
+        "+proj=tmerc +lat_0=0 +lon_0=121 +k=0.9999 +x_0=500000 +datum=WGS84 +units=us-ft",
+    ],
+)
+def test_a_projected_layer_is_drawn_in_its_own_crs_with_a_true_scale_bar(layer, crs):
+    projected = layer.to_crs(crs)
+    fig = plotting.choropleth(projected, "area_km2", k=3)
     ax = fig.axes[0]
+    assert ax.geoagglom_crs == projected.crs
     assert ax.get_aspect() == 1.0
-    bars = [p for p in ax.patches if p.get_gid() == "scalebar"]
-    metres = max(p.get_x() + p.get_width() for p in bars) - min(p.get_x() for p in bars)
-    label = [t.get_text() for t in ax.texts if t.get_gid() == "scalebar-label"][-1]
-    assert label == f"{metres / 1000:g} km"
+    minx, _, maxx, _ = projected.total_bounds
+    assert ax.get_xlim() == pytest.approx(
+        (minx - 0.03 * (maxx - minx), maxx + 0.03 * (maxx - minx))
+    )
+    x0, x1, length_km = assert_scale_bar_true(ax)
+    # In the CRS's linear unit (metre, US survey foot), converted: the span is the stated
+    # km up to the projection's scale there (within 0.5 % over Shandong).
+    unit_m = projected.crs.axis_info[0].unit_conversion_factor
+    assert (x1 - x0) * unit_m / 1000 == pytest.approx(length_km, rel=5e-3)
 
 
 @pytest.fixture(scope="module")
@@ -370,7 +428,7 @@ def furniture_box(ax, gids):
 def assert_furniture_clear_of(fig, geoms):
     fig.canvas.draw()
     ax = fig.axes[0]
-    units = shapely.union_all(np.asarray(geoms))
+    units = shapely.union_all(np.asarray(geoms.to_crs(ax.geoagglom_crs)))
     arrow = furniture_box(ax, {"north-arrow", "north-arrow-label"})
     bar = furniture_box(ax, {"scalebar", "scalebar-label"})
     assert not arrow.intersects(units), ax.geoagglom_north_arrow
@@ -388,7 +446,7 @@ def test_north_arrow_and_scale_bar_clear_of_the_shandong_units(layer, panel):
         plotting.choropleth(layer, "area_km2"),
         plotting.choropleth(layer, panel, years=[2004, 2010, 2016]),
     ):
-        ax = assert_furniture_clear_of(fig, layer.geometry.values)
+        ax = assert_furniture_clear_of(fig, layer.geometry)
         assert ax.geoagglom_north_arrow["corner"] != "outside"
 
 
@@ -399,10 +457,45 @@ def test_north_arrow_and_scale_bar_clear_of_the_us_states(us_states):
         columns=["unit", "year", "value"],
     )
     fig = plotting.choropleth(us_states, values)
-    ax = assert_furniture_clear_of(fig, us_states.geometry.values)
+    ax = assert_furniture_clear_of(fig, us_states.geometry)
     assert ax.geoagglom_north_arrow["corner"] != "upper right"
     fig = plotting.choropleth(us_states, values, years=[2009], note=NOTE)
-    assert_furniture_clear_of(fig, us_states.geometry.values)
+    assert_furniture_clear_of(fig, us_states.geometry)
+
+
+def north_arrow_direction(ax):
+    """The drawn arrow's tail (data coordinates) and unit direction on the page."""
+    ax.figure.canvas.draw()
+    arrow = by_gid(ax.get_children(), "north-arrow")
+    tail, tip = np.array(arrow.geoagglom_tail), np.array(arrow.geoagglom_tip)
+    # the polygon drawn runs from the tail to the tip
+    corners = arrow.get_path().vertices
+    assert np.min(np.hypot(*(corners - tip).T)) < 1e-9 * np.hypot(*(tip - tail))
+    page = ax.transData.transform([tail, tip])
+    direction = (page[1] - page[0]) / np.hypot(*(page[1] - page[0]))
+    return tail, direction
+
+
+def test_north_arrow_points_to_true_north_where_it_stands(us_states):
+    # The lower 48 in a fitted Albers: the meridians converge by ~15° at the map's edges.
+    fig = plotting.choropleth(
+        us_states, pd.Series(1.0 * np.arange(len(us_states)), us_states.index)
+    )
+    ax = fig.axes[0]
+    (x, y), direction = north_arrow_direction(ax)
+    crs = ax.geoagglom_crs
+    to_lonlat = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    lon, lat = to_lonlat.transform(x, y)
+    x2, y2 = to_lonlat.transform(lon, lat + 0.5, direction="INVERSE")
+    north = np.array([x2 - x, y2 - y]) / np.hypot(x2 - x, y2 - y)
+    assert abs(lon - crs.coordinate_operation.params[3].value) > 10  # far off the centre
+    assert np.degrees(np.arccos(north[1])) > 5  # so north is not up there
+    assert np.degrees(np.arccos(direction @ north)) < 0.5
+    # on a layer's own CRS without convergence at the arrow (a plate carrée), straight up
+    flat = us_states.to_crs("+proj=eqc +datum=WGS84")
+    fig = plotting.choropleth(flat, pd.Series(1.0 * np.arange(len(us_states)), us_states.index))
+    _, direction = north_arrow_direction(fig.axes[0])
+    np.testing.assert_allclose(direction, [0.0, 1.0], atol=1e-9)
 
 
 def test_furniture_goes_outside_when_no_corner_is_free(layer):
@@ -428,18 +521,16 @@ def test_choropleth_extent_and_basemap_set_the_frame_and_the_scale_bar(layer):
     extent = (minx - 3.0, miny - 2.0, maxx + 3.0, maxy + 2.0)
     fig, ax = plt.subplots()
     plotting.choropleth(layer, "area_km2", extent=extent, ax=ax)
-    assert ax.get_xlim() == pytest.approx(extent[0::2])
-    assert ax.get_ylim() == pytest.approx(extent[1::2])
-    mid_lat = 0.5 * (extent[1] + extent[3])
-    assert ax.get_aspect() == pytest.approx(1 / math.cos(math.radians(mid_lat)))
-    bar = ax.geoagglom_scalebar
-    assert bar["lat"] == pytest.approx(mid_lat)
-    _, _, metres = Geod(ellps="WGS84").inv(bar["x0"], mid_lat, bar["x1"], mid_lat)
-    assert metres / 1000 == pytest.approx(bar["length_km"], rel=0.01)
-    width_km = (extent[2] - extent[0]) * 111.32 * math.cos(math.radians(mid_lat))
-    assert 0.1 <= bar["length_km"] / width_km <= 0.25
+    # the projection is fitted to the extent, and the frame is the extent's bounds in it
+    params = {p.name: p.value for p in ax.geoagglom_crs.coordinate_operation.params}
+    assert params["Latitude of false origin"] == pytest.approx((extent[1] + extent[3]) / 2)
+    box = gpd.GeoSeries([shapely.box(*extent).segmentize(0.01)], crs=layer.crs)
+    bounds = box.to_crs(ax.geoagglom_crs).total_bounds
+    assert ax.get_xlim() == pytest.approx(bounds[0::2], rel=1e-4)
+    assert ax.get_ylim() == pytest.approx(bounds[1::2], rel=1e-4)
+    assert_scale_bar_true(ax)
     label = [t.get_text() for t in ax.texts if t.get_gid() == "scalebar-label"][-1]
-    assert label == f"{bar['length_km']:g} km"
+    assert label == f"{ax.geoagglom_scalebar['length_km']:g} km"
 
     # A basemap (here in another CRS) is drawn underneath in light grey and sets the extent.
     around = gpd.GeoDataFrame(
@@ -452,8 +543,9 @@ def test_choropleth_extent_and_basemap_set_the_frame_and_the_scale_bar(layer):
     assert base.get_zorder() < by_gid(ax.collections, "units").get_zorder()
     assert to_rgba(base.get_facecolor()[0]) == to_rgba("#e6e6e6")
     xlo, xhi = ax.get_xlim()
-    assert xlo < extent[0] and xhi > extent[2]  # the basemap's bounds with a margin
-    assert xlo == pytest.approx(extent[0] - 0.03 * (extent[2] - extent[0]), abs=1e-3)
+    shown = around.to_crs(ax.geoagglom_crs).total_bounds  # the basemap's bounds with a margin
+    assert xlo == pytest.approx(shown[0] - 0.03 * (shown[2] - shown[0]))
+    assert xhi == pytest.approx(shown[2] + 0.03 * (shown[2] - shown[0]))
     with pytest.raises(InputError, match="extent"):
         plotting.choropleth(layer, "area_km2", extent=(1, 2, 3))
     with pytest.raises(InputError, match="minx < maxx"):
@@ -496,6 +588,30 @@ def test_choropleth_errors_name_the_problem(layer, panel):
         plotting.choropleth(layer, panel, years=[1999])
     with pytest.raises(InputError, match=r"370100.*2004"):
         plotting.choropleth(layer, pd.concat([panel, panel.head(1)]))
+
+
+def test_unit_effect_map_outlines_are_drawn_where_the_units_are(layer):
+    # A lon/lat layer is drawn projected: the focal outline and the hatching too.
+    effect = pd.DataFrame(
+        {
+            "effect": np.linspace(0.0, 1.0, len(layer)),
+            "ci_lower": np.linspace(-0.5, 0.5, len(layer)),
+            "ci_upper": np.linspace(0.5, 1.5, len(layer)),
+        },
+        index=layer.index,
+    )
+    effect.attrs["unit"] = 370100
+    fig = plotting.unit_effect_map(layer, effect)
+    ax = fig.axes[0]
+    units = by_gid(ax.collections, "units")
+    drawn = dict(zip(units.geoagglom_ids, units.get_paths(), strict=True))
+    focal = by_gid(ax.patches, "focal-unit").get_path().get_extents()
+    near = 2 * ax.geoagglom_frame.tolerance  # the units are drawn simplified, the outline not
+    assert focal.bounds == pytest.approx(drawn[370100].get_extents().bounds, abs=near)
+    hatched = by_gid(ax.collections, "insignificant").get_paths()
+    assert len(hatched) == len(fig.geoagglom_insignificant) > 0
+    for path, uid in zip(hatched, fig.geoagglom_insignificant, strict=True):
+        assert path.get_extents().bounds == pytest.approx(drawn[uid].get_extents().bounds, abs=near)
 
 
 def test_choropleth_into_a_given_axes(layer):
@@ -553,6 +669,43 @@ def test_moran_scatterplot_raw_values_and_errors():
     bad.iloc[4] = np.nan
     with pytest.raises(InputError, match="u4"):
         plotting.moran_scatterplot(bad, pd.Series(lag, index=bad.index))
+
+
+def test_bivariate_moran_scatterplot_slope_is_esdas_bivariate_i(layer, neighbours):
+    esda = pytest.importorskip("esda")
+    libpysal = pytest.importorskip("libpysal")
+    x = layer["area_km2"].rename("Land area")
+    rng = np.random.default_rng(12)
+    y = pd.Series(rng.lognormal(0, 0.5, len(layer)), index=layer.index, name="Growth")
+    lag = pd.Series(neighbours @ y.to_numpy(), index=y.index)
+    fig = plotting.bivariate_moran_scatterplot(
+        x, y, lag, p_value=0.0123, labels=layer["name_en"], note=NOTE
+    )
+    w = libpysal.weights.full2W(neighbours, ids=list(layer.index))
+    w.transform = "r"
+    peer = esda.Moran_BV(x.to_numpy(), y.to_numpy(), w, permutations=0)
+    ours = geoagglom.moran_bv(x, y, w, permutations=0)
+    assert fig.geoagglom_slope == pytest.approx(peer.I, rel=1e-10)
+    assert fig.geoagglom_slope == pytest.approx(ours.I, rel=1e-10)
+    ax = fig.axes[0]
+    points = by_gid(ax.collections, "points").get_offsets()
+    zx = (x - x.mean()) / x.std(ddof=0)
+    np.testing.assert_allclose(points[:, 0], zx)
+    np.testing.assert_allclose(points[:, 1], (lag - y.mean()) / y.std(ddof=0))
+    fit = by_gid(ax.lines, "fit")
+    xs, ys = fit.get_xdata(), fit.get_ydata()
+    assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(peer.I, rel=1e-10)
+    assert legend_texts(ax.get_legend()) == [
+        f"bivariate Moran's I = {peer.I:.3f}, permutation p = 0.0123"
+    ]
+    assert ax.get_xlabel() == "Land area (standardised)"
+    assert ax.get_ylabel() == "Spatial lag of Growth (standardised)"
+    texts = all_texts(fig)
+    assert "Bivariate Moran scatterplot" in texts and NOTE in texts and "Jinan" in texts
+    with pytest.raises(InputError, match="Growth is constant"):
+        plotting.bivariate_moran_scatterplot(x, y * 0 + 1, lag, y_name="Growth")
+    with pytest.raises(InputError, match=r"x and lag .* 371700"):
+        plotting.bivariate_moran_scatterplot(x, y, lag[:-1])
 
 
 # ------------------------------------------------------------ time series and bars

@@ -179,6 +179,12 @@ def test_each_option_value_runs_end_to_end(tmp_path, section, key, value):
         coefficients = results.tables["model_coefficients"]
         assert "entropy" in set(coefficients["term"])
         assert ("model_impacts" in results.tables) == (value != "error")
+    if key == "lang":  # the report's text and tables in that language
+        report = results.report.read_text(encoding="utf-8")
+        html_lang, heading = {"en": ("en", "<h2>Study</h2>"), "zh": ("zh-CN", "<h2>研究概况</h2>")}[
+            value
+        ]
+        assert f"<html lang='{html_lang}'>" in report and heading in report
     if key == "scheme" and value == "user_defined":
         report = results.report.read_text(encoding="utf-8")
         assert "Illustrative data" in report

@@ -44,6 +44,7 @@ EXPECTED_FIGURES = {
     "lisa_map_2010",
     "lisa_map_2016",
     "moran_scatter_2016",
+    "bivariate_moran_2016",
     "entropy_by_region",
     "gini_theil",
     "decomposition",
@@ -112,6 +113,34 @@ def test_demo_tables_are_the_library_results(demo_run):
     assert set(demo_run.tables["lisa"]["label"]) <= {
         "spillover cluster", "siphoning core", "lagging cluster", "shadow", "not significant",
     }  # fmt: skip
+
+
+def test_demo_bivariate_figure_draws_the_tables_statistic(demo_run):
+    """The bivariate Moran figure: entropy against the lag of the second variable, whose
+    slope is the table's bivariate I of that year, with its p-value; in the report."""
+    import matplotlib.pyplot as plt
+
+    from geoagglom import plot
+    from geoagglom.study.figures import bivariate_inputs
+
+    x, y, lag, row = bivariate_inputs(demo_run)
+    table = demo_run.tables["bivariate_moran"]
+    assert row["year"] == table["year"].max() == 2016
+    fig = plot.bivariate_moran_scatterplot(x, y, lag, p_value=row["p_sim"])
+    assert fig.geoagglom_slope == pytest.approx(row["I"], rel=1e-10)
+    # and the statistic itself, recomputed from the study's inputs
+    weights = demo_run.spatial.weights
+    again = geoagglom.moran_bv(x, y, weights, permutations=0)
+    assert again.I == pytest.approx(row["I"], rel=1e-12)
+    plt.close(fig)
+    _png, svg = demo_run.figures["bivariate_moran_2016"]
+    text = svg.read_text(encoding="utf-8")
+    assert f"permutation p = {row['p_sim']:.3g}" in text
+    assert f"bivariate Moran&#39;s I = {row['I']:.3f}" in text or (
+        f"bivariate Moran's I = {row['I']:.3f}" in text
+    )
+    report = demo_run.report.read_text(encoding="utf-8")
+    assert "figures/bivariate_moran_2016.png" in report
 
 
 def test_demo_command(tmp_path, capsys):
