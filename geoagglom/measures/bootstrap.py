@@ -40,6 +40,7 @@ from geoagglom.errors import DecompositionError, InputError, format_ids
 from geoagglom.measures.entropy_family import (
     _ge_kernel,
     atkinson,
+    coefficient_of_variation,
     generalized_entropy,
 )
 from geoagglom.measures.inequality import (
@@ -193,7 +194,20 @@ def _gini_batch(correction):
     return batch
 
 
+def _cv_batch(y, V, onehot, codes, groups):
+    """The coefficient of variation of every row, sqrt(2 GE(2)) (it has no decomposition)."""
+    return {"total": np.sqrt(2.0 * _ge_blocks(y, V, onehot, codes, 2.0, False)["total"])}
+
+
+class _Value:
+    """The estimate of an index without a result object (the CV): its ``statistic``."""
+
+    def __init__(self, statistic):
+        self.statistic = statistic
+
+
 _PARTS = {
+    "cv": ("total",),
     "ge": ("total", "within", "between"),
     "atkinson": ("total", "within", "between"),
     "gini": ("total", "within", "net_between", "transvariation"),
@@ -203,19 +217,29 @@ _PARTS = {
 def _spec(index, options):
     """Resolve the index function (or its name) and its options."""
     names = {gini: "gini", theil: "theil", generalized_entropy: "ge", atkinson: "atkinson"}
+    names[coefficient_of_variation] = "cv"
     name = names.get(index, index if isinstance(index, str) else None)
-    allowed = {"gini": {"correction"}, "theil": {"kind"}, "ge": {"alpha"}}
+    allowed = {"gini": {"correction"}, "theil": {"kind"}, "ge": {"alpha"}, "cv": set()}
     allowed["atkinson"] = {"epsilon"}
     if name not in allowed:
         raise InputError(
             f"The bootstrap does not know the index {index!r}; pass geoagglom's gini, theil, "
-            "generalized_entropy or atkinson (or their names 'gini', 'theil', 'ge', 'atkinson')."
+            "generalized_entropy, atkinson or coefficient_of_variation (or their names 'gini', "
+            "'theil', 'ge', 'atkinson', 'cv')."
         )
     unknown = set(options) - allowed[name]
     if unknown:
         raise InputError(
             f"Unknown option(s) {format_ids(sorted(unknown))} for {name}; it takes "
             f"{format_ids(sorted(allowed[name]))}."
+        )
+    if name == "cv":
+        return _Spec(
+            "cv",
+            _PARTS["cv"],
+            lambda y, w, g, ids: _Value(coefficient_of_variation(y, w)),
+            _cv_batch,
+            {},
         )
     if name == "gini":
         correction = bool(options.get("correction", False))
@@ -350,7 +374,7 @@ def _evaluate(spec, y, w, onehot, codes, groups, counts):
         res = spec.batch(y, counts[start:stop] * w[None, :], onehot, codes, groups)
         for p in out:
             out[p][start:stop] = res[p]
-    if groups:
+    if groups and len(spec.parts) > 1:
         total = out["total"]
         s = np.sum([out[p] for p in spec.parts[1:]], axis=0)
         bad = np.abs(total - s) > _BATCH_RTOL * np.maximum(np.abs(total), np.abs(s)) + 1e-15
@@ -533,8 +557,10 @@ def bootstrap(
     ----------
     index : callable or str
         :func:`~geoagglom.gini`, :func:`~geoagglom.theil`,
-        :func:`~geoagglom.generalized_entropy` or :func:`~geoagglom.atkinson`
-        (or ``"gini"``, ``"theil"``, ``"ge"``, ``"atkinson"``).
+        :func:`~geoagglom.generalized_entropy`, :func:`~geoagglom.atkinson` or
+        :func:`~geoagglom.coefficient_of_variation` (or ``"gini"``, ``"theil"``,
+        ``"ge"``, ``"atkinson"``, ``"cv"``; the CV has no decomposition: with
+        groups it is resampled within them and only its total is reported).
     y, weights, groups, data, ids
         As for the index. A unit keeps its value and weight when drawn.
     replicates : int, default 999

@@ -7,13 +7,20 @@ import html
 import json
 from datetime import UTC, datetime
 
+from geoagglom.study.indices import (
+    index_label,
+    table_one_indices,
+    table_two_indices,
+    table_two_name,
+    weighting_text,
+)
 from geoagglom.study.provenance import versions
 
 # Table name → (heading, explanation), in the order the report shows them.
 SECTIONS = {
     "table_I": (
         "Table I: inequality of the regions' financial entropy",
-        "Per year, the Gini and Theil indices of the regions' entropies; each region's "
+        "Per year, the inequality indices of the regions' entropies; each region's "
         "entropy comes from its own summed balances and dissolved land area.",
     ),
     "table_II": (
@@ -45,9 +52,9 @@ SECTIONS = {
     ),
     "inequality_change": (
         "Change of inequality, first to last year",
-        "Paired bootstrap of the change of Theil T and its parts: the same units drawn, within "
-        "their region, in both years. A change whose interval contains 0 (p_value > 0.05) "
-        "is not distinguishable from noise.",
+        "Paired bootstrap of the change of the index (column index: Theil T when it is "
+        "reported) and its parts: the same units drawn, within their region, in both years. "
+        "A change whose interval contains 0 (p_value > 0.05) is not distinguishable from noise.",
     ),
     "spatial_markov_tests": (
         "Spatial Markov: does the neighbours' class matter?",
@@ -144,7 +151,8 @@ def write_report(results, path):
     if notes:
         items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
         parts.append(f"<h2>Notes from the run</h2><ul>{items}</ul>")
-    for name, (heading, text) in SECTIONS.items():
+    sections = _sections(results)
+    for name, (heading, text) in sections.items():
         if name in results.tables and name not in LONG_TABLES:
             rule = results.rules.get(name)
             text = f"{text} Rule: {rule}" if rule else text
@@ -158,13 +166,56 @@ def write_report(results, path):
             f"<figcaption>{html.escape(name)} (figures/{html.escape(png.name)}, "
             f"and .svg)</figcaption></figure>"
         )
-    for name, (heading, text) in SECTIONS.items():
+    for name, (heading, text) in sections.items():
         if name in results.tables and name in LONG_TABLES:
             parts.append(_table_section(heading, text, results.tables[name], collapsed=True))
     parts.append(_provenance(config))
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def _sections(results):
+    """The report's sections: Table II of every index decomposed, and how each is weighted."""
+    m = results.config.measures
+    weights = m.inequality_weights
+    out = {}
+    for name, (heading, text) in SECTIONS.items():
+        if name == "table_I":
+            said = "; ".join(
+                f"{index_label(c)} ({c.column}): {weighting_text(weights, c)}"
+                for c in table_one_indices(m)
+            )
+            text += f" Weights across regions: {said}."
+            if m.bootstrap:
+                text += (
+                    f" Intervals: {m.ci} bootstrap, {m.bootstrap} replicates, 95 % "
+                    "(<index>_lo, <index>_hi), regions resampled."
+                )
+        if name == "table_II":
+            # Table II of every decomposed index, in the order chosen
+            for choice in table_two_indices(m):
+                table = table_two_name(choice)
+                label = index_label(choice)
+                weighted = weighting_text(weights, choice)
+                head = f"Table II ({label}): within and between regions, {weighted}"
+                if table == "table_II":
+                    head = (
+                        f"Table II: {label} of the units' entropy, within and between "
+                        f"regions, {weighted}"
+                    )
+                if choice.family == "gini":
+                    body = SECTIONS["table_II_gini"][1]
+                else:
+                    body = "Within and between parts are computed directly and add up to the total."
+                if m.bootstrap:
+                    body += " Intervals (<part>_lo, <part>_hi): units resampled within regions."
+                out[table] = (head, body)
+            continue
+        if name in ("table_II_theil_L", "table_II_gini"):
+            continue
+        out[name] = (heading, text)
+    return out
 
 
 def _map_section(results):
