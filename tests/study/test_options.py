@@ -349,6 +349,14 @@ def test_each_option_value_runs_end_to_end(tmp_path, section, key, value):
             np.testing.assert_allclose(sums, 1.0)
         else:
             assert set(results.spatial.weights.adjacency) == {1.0}
+    svg = (results.out_dir / "figures" / "gini_theil.svg").read_text(encoding="utf-8")
+    if key == "ci":
+        # the Gini/Theil figure shades the intervals and says what they are
+        assert 'id="gini_band"' in svg and 'id="theil_band"' in svg
+        method = {"percentile": "percentile", "bca": "BCa"}[value]
+        assert f"Gini: 95 % {method} bootstrap interval" in svg
+    else:
+        assert "gini_band" not in svg and "bootstrap interval" not in svg
     if key == "ci":
         table = results.tables["table_I"]
         assert (table["gini_lo"] <= table["gini"]).all() and (
