@@ -40,6 +40,7 @@ from geoagglom.errors import DecompositionError, InputError, format_ids
 from geoagglom.measures.entropy_family import (
     _ge_kernel,
     atkinson,
+    coefficient_of_variation,
     generalized_entropy,
 )
 from geoagglom.measures.inequality import (
@@ -168,24 +169,23 @@ def _gini_batch(correction):
         W = Vs.sum(axis=1)
         mu = (Vs @ ys) / W
         scale = f / (2.0 * W * W * mu)
-        out = {"total": _abs_diff_rows(ys, Vs) * scale}
+        pairs = _abs_diff_rows(ys, Vs)
+        out = {"total": pairs * scale}
         if not groups:
             return out
         cs = codes[order]
         K = onehot.shape[1]
         members = [np.flatnonzero(cs == k) for k in range(K)]
-        own = [_abs_diff_rows(ys[m], Vs[:, m]) for m in members]
-        Wk = np.stack([Vs[:, m].sum(axis=1) for m in members], axis=1)
-        Qk = np.stack([Vs[:, m] @ ys[m] for m in members], axis=1)
-        out["within"] = np.sum(own, axis=0) * scale
-        net = np.zeros_like(W)
-        gross = np.zeros_like(W)
-        for a in range(K):
-            for b in range(a + 1, K):
-                m = np.sort(np.concatenate([members[a], members[b]]))
-                pair = _abs_diff_rows(ys[m], Vs[:, m]) - own[a] - own[b]
-                gross += pair
-                net += 2.0 * np.abs(Qk[:, a] * Wk[:, b] - Qk[:, b] * Wk[:, a])
+        own = np.sum([_abs_diff_rows(ys[m], Vs[:, m]) for m in members], axis=0)
+        Wk = V @ onehot
+        Qk = V @ (onehot * y[:, None])
+        out["within"] = own * scale
+        # The pairs of units in different groups: all pairs minus the pairs within groups
+        # (Σ_{a≠b} Σ_{i∈a, j∈b}), no loop over pairs of groups. Net between part:
+        # Σ_{a≠b} |Q_a W_b − Q_b W_a| (each pair of groups twice, as the pairs of units).
+        gross = pairs - own
+        net = np.abs(Qk[:, :, None] * Wk[:, None, :] - Qk[:, None, :] * Wk[:, :, None])
+        net = net.sum(axis=(1, 2))
         out["net_between"] = net * scale
         out["transvariation"] = np.maximum(gross - net, 0.0) * scale
         return out
@@ -193,7 +193,20 @@ def _gini_batch(correction):
     return batch
 
 
+def _cv_batch(y, V, onehot, codes, groups):
+    """The coefficient of variation of every row, sqrt(2 GE(2)) (it has no decomposition)."""
+    return {"total": np.sqrt(2.0 * _ge_blocks(y, V, onehot, codes, 2.0, False)["total"])}
+
+
+class _Value:
+    """The estimate of an index without a result object (the CV): its ``statistic``."""
+
+    def __init__(self, statistic):
+        self.statistic = statistic
+
+
 _PARTS = {
+    "cv": ("total",),
     "ge": ("total", "within", "between"),
     "atkinson": ("total", "within", "between"),
     "gini": ("total", "within", "net_between", "transvariation"),
@@ -203,19 +216,29 @@ _PARTS = {
 def _spec(index, options):
     """Resolve the index function (or its name) and its options."""
     names = {gini: "gini", theil: "theil", generalized_entropy: "ge", atkinson: "atkinson"}
+    names[coefficient_of_variation] = "cv"
     name = names.get(index, index if isinstance(index, str) else None)
-    allowed = {"gini": {"correction"}, "theil": {"kind"}, "ge": {"alpha"}}
+    allowed = {"gini": {"correction"}, "theil": {"kind"}, "ge": {"alpha"}, "cv": set()}
     allowed["atkinson"] = {"epsilon"}
     if name not in allowed:
         raise InputError(
             f"The bootstrap does not know the index {index!r}; pass geoagglom's gini, theil, "
-            "generalized_entropy or atkinson (or their names 'gini', 'theil', 'ge', 'atkinson')."
+            "generalized_entropy, atkinson or coefficient_of_variation (or their names 'gini', "
+            "'theil', 'ge', 'atkinson', 'cv')."
         )
     unknown = set(options) - allowed[name]
     if unknown:
         raise InputError(
             f"Unknown option(s) {format_ids(sorted(unknown))} for {name}; it takes "
             f"{format_ids(sorted(allowed[name]))}."
+        )
+    if name == "cv":
+        return _Spec(
+            "cv",
+            _PARTS["cv"],
+            lambda y, w, g, ids: _Value(coefficient_of_variation(y, w)),
+            _cv_batch,
+            {},
         )
     if name == "gini":
         correction = bool(options.get("correction", False))
@@ -350,7 +373,7 @@ def _evaluate(spec, y, w, onehot, codes, groups, counts):
         res = spec.batch(y, counts[start:stop] * w[None, :], onehot, codes, groups)
         for p in out:
             out[p][start:stop] = res[p]
-    if groups:
+    if groups and len(spec.parts) > 1:
         total = out["total"]
         s = np.sum([out[p] for p in spec.parts[1:]], axis=0)
         bad = np.abs(total - s) > _BATCH_RTOL * np.maximum(np.abs(total), np.abs(s)) + 1e-15
@@ -362,8 +385,73 @@ def _evaluate(spec, y, w, onehot, codes, groups, counts):
     return out
 
 
+def _weighted_abs_dev(ys, ws):
+    """``S_i = Σ_j w_j |y_i − y_j|`` for every unit of ``ys`` (sorted), from cumulative sums.
+
+    ``S_i = y_i (2 W_≤i − W) − (2 Q_≤i − Q)``: the units at or below ``y_i``
+    contribute ``y_i w_j − w_j y_j``, those above the opposite (ties add 0 either way).
+    """
+    Wc, Qc = np.cumsum(ws), np.cumsum(ws * ys)
+    return np.maximum(ys * (2.0 * Wc - Wc[-1]) - (2.0 * Qc - Qc[-1]), 0.0)
+
+
+def _gini_jackknife(y, w, codes, groups, K, correction):
+    """Leave-one-unit-out Gini and Dagum parts in O(n log n + n K), not n Gini evaluations.
+
+    Leaving unit i out removes its pairs: ``D₍i₎ = D − 2 w_i S_i`` for the sum of
+    weighted absolute differences (and the same within i's group), ``W₍i₎ = W − w_i``,
+    ``Q₍i₎ = Q − w_i y_i``; the net between part changes only in the pairs of groups
+    that hold i's group. The same values as :func:`_evaluate` on the n leave-one-out
+    count rows, to rounding.
+    """
+    n = len(y)
+    f = n / (n - 1) if correction else 1.0
+    order = np.argsort(y, kind="stable")
+    ys, ws = y[order], w[order]
+    S = _weighted_abs_dev(ys, ws)
+    W, Q = ws.sum(), ws @ ys
+    Wi, Qi = W - ws, Q - ws * ys
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = f / (2.0 * Wi * Qi)
+    D = np.sum(ws * S) - 2.0 * ws * S
+    out = {"total": np.maximum(D, 0.0) * scale}
+    if not groups:
+        return {p: _unsort(v, order) for p, v in out.items()}
+    cs = codes[order]
+    own_i = np.empty(n)  # S_i within i's group
+    Dk = np.zeros(K)
+    for k in range(K):
+        m = np.flatnonzero(cs == k)
+        own_i[m] = _weighted_abs_dev(ys[m], ws[m])
+        Dk[k] = np.sum(ws[m] * own_i[m])
+    own = np.maximum(Dk.sum() - 2.0 * ws * own_i, 0.0)
+    out["within"] = own * scale
+    Wk = np.bincount(cs, ws, minlength=K)
+    Qk = np.bincount(cs, ws * ys, minlength=K)
+    pairs = np.abs(Qk[:, None] * Wk[None, :] - Qk[None, :] * Wk[:, None])
+    net_all = pairs.sum()
+    # i's group without i, against every other group
+    Wc, Qc = Wk[cs] - ws, Qk[cs] - ws * ys
+    new = np.abs(Qc[:, None] * Wk[None, :] - Qk[None, :] * Wc[:, None])
+    new[np.arange(n), cs] = 0.0
+    net = net_all - 2.0 * pairs[cs].sum(axis=1) + 2.0 * new.sum(axis=1)
+    net = np.maximum(net, 0.0)
+    out["net_between"] = net * scale
+    out["transvariation"] = np.maximum(np.maximum(D, 0.0) - own - net, 0.0) * scale
+    return {p: _unsort(v, order) for p, v in out.items()}
+
+
+def _unsort(values, order):
+    out = np.empty_like(values)
+    out[order] = values
+    return out
+
+
 def _jackknife(spec, y, w, onehot, codes, groups):
     """Leave-one-unit-out values of every part (for the BCa acceleration)."""
+    if spec.name == "gini":
+        K = onehot.shape[1]
+        return _gini_jackknife(y, w, codes, groups, K, spec.options["correction"])
     n = len(y)
     counts = np.ones((n, n))
     np.fill_diagonal(counts, 0.0)
@@ -533,8 +621,10 @@ def bootstrap(
     ----------
     index : callable or str
         :func:`~geoagglom.gini`, :func:`~geoagglom.theil`,
-        :func:`~geoagglom.generalized_entropy` or :func:`~geoagglom.atkinson`
-        (or ``"gini"``, ``"theil"``, ``"ge"``, ``"atkinson"``).
+        :func:`~geoagglom.generalized_entropy`, :func:`~geoagglom.atkinson` or
+        :func:`~geoagglom.coefficient_of_variation` (or ``"gini"``, ``"theil"``,
+        ``"ge"``, ``"atkinson"``, ``"cv"``; the CV has no decomposition: with
+        groups it is resampled within them and only its total is reported).
     y, weights, groups, data, ids
         As for the index. A unit keeps its value and weight when drawn.
     replicates : int, default 999

@@ -22,6 +22,10 @@ must cover exactly the years of the values.
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass, field
+
 import pandas as pd
 
 from geoagglom import validation
@@ -30,13 +34,20 @@ from geoagglom.data.regions import check_coverage, dissolve_regions, normalize_g
 from geoagglom.errors import InputError, format_ids
 from geoagglom.measures.bootstrap import bootstrap as _bootstrap
 from geoagglom.measures.concentration import financial_entropy
-from geoagglom.measures.entropy_family import generalized_entropy
+from geoagglom.measures.entropy_family import (
+    atkinson,
+    coefficient_of_variation,
+    generalized_entropy,
+)
 from geoagglom.measures.inequality import gini, theil
 from geoagglom.options import CI_METHODS, INDEX_WEIGHTS
 from geoagglom.seeding import check_seed, stream
 
 __all__ = [
+    "INDEX_FORMS",
+    "IndexChoice",
     "by_year",
+    "index_choice",
     "region_entropy",
     "table_change",
     "table_decomposition",
@@ -346,31 +357,195 @@ def region_entropy(
     return _stack(frames, year)
 
 
-def _weight_choice(weights, measure):
-    """The weighting of one measure: None (equal), "area" or a column name of the values."""
-    if isinstance(weights, dict):
-        unknown = set(weights) - {"gini", "theil", "ge"}
-        if unknown:
+#: The forms of an index name (Table I's ``indices``), as shown in error messages.
+INDEX_FORMS = (
+    '"gini"',
+    '"theil_t"',
+    '"theil_l"',
+    '"ge(α)" for any real α, e.g. "ge(2)" or "ge(-1)"',
+    '"atkinson(ε)" for ε ≥ 0, e.g. "atkinson(0.5)" or "atkinson(1)"',
+    '"cv"',
+)
+#: The index families a weighting can be given for (besides exact index names).
+INDEX_FAMILIES = ("gini", "theil", "ge", "atkinson", "cv")
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_FORM = re.compile(rf"^(ge|atkinson)\(\s*({_NUMBER})\s*\)$")
+
+
+@dataclass(frozen=True)
+class IndexChoice:
+    """One inequality index chosen by name: ``"gini"``, ``"theil_t"``, ``"ge(2)"``, ...
+
+    Build it with :func:`index_choice`.
+
+    Attributes
+    ----------
+    name : str
+        The normalised name: ``"gini"``, ``"theil_t"``, ``"theil_l"``,
+        ``"ge(2)"``, ``"atkinson(0.5)"``, ``"cv"``.
+    family : str
+        ``"gini"``, ``"theil"``, ``"ge"``, ``"atkinson"`` or ``"cv"``.
+    column : str
+        Its column in Table I (``"gini"``, ``"theil_T"``, ``"ge_2"``,
+        ``"atkinson_0.5"``, ``"cv"``), and the name of its bootstrap stream.
+    options : dict
+        The index function's option (``kind``, ``alpha`` or ``epsilon``).
+    decomposable : bool
+        It has a within/between decomposition (every index but the CV).
+    """
+
+    name: str
+    family: str
+    column: str
+    options: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def decomposable(self):
+        return self.family != "cv"
+
+    @property
+    def function(self):
+        """The measure: :func:`~geoagglom.gini`, :func:`~geoagglom.theil`, ..."""
+        return {
+            "gini": gini,
+            "theil": theil,
+            "ge": generalized_entropy,
+            "atkinson": atkinson,
+            "cv": coefficient_of_variation,
+        }[self.family]
+
+    def value(self, y, weights=None, **options):
+        """The index of ``y`` (a float)."""
+        if self.family == "cv":
+            return coefficient_of_variation(y, weights)
+        return self.function(y, weights=weights, **self.options, **options).statistic
+
+
+def index_choice(name, what="indices"):
+    """Parse an index name (Table I's ``indices``) into an :class:`IndexChoice`.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`INDEX_FORMS` (case and spaces inside the brackets do not matter).
+    what : str, default "indices"
+        How the caller names the list, for the error (``"[measures] indices"``).
+
+    Returns
+    -------
+    IndexChoice
+
+    Raises
+    ------
+    InputError
+        Naming ``what`` and the entry, and listing the valid forms.
+
+    Examples
+    --------
+    >>> index_choice("GE(-1)").column
+    'ge_-1'
+    >>> index_choice("atkinson(0.5)").name
+    'atkinson(0.5)'
+    """
+    forms = ", ".join(INDEX_FORMS)
+    if not isinstance(name, str):
+        raise InputError(f"{what}: entry {name!r} is not an index name; valid forms: {forms}.")
+    text = name.strip().lower()
+    if text == "gini":
+        return IndexChoice("gini", "gini", "gini")
+    if text in ("theil_t", "theil_l"):
+        kind = text[-1].upper()
+        return IndexChoice(text, "theil", f"theil_{kind}", {"kind": kind})
+    if text == "cv":
+        return IndexChoice("cv", "cv", "cv")
+    match = _FORM.match(text)
+    if match is None:
+        raise InputError(f"{what}: unknown index {name!r}; valid forms: {forms}.")
+    family, number = match.group(1), float(match.group(2))
+    if not math.isfinite(number):
+        raise InputError(f"{what}: {name!r} needs a finite number; valid forms: {forms}.")
+    if family == "atkinson" and number < 0:
+        raise InputError(
+            f"{what}: {name!r}: the Atkinson index needs an inequality aversion ε ≥ 0; "
+            f"valid forms: {forms}."
+        )
+    number = number + 0.0  # -0 → 0
+    if family == "ge":
+        return IndexChoice(f"ge({number:g})", "ge", f"ge_{number:g}", {"alpha": number})
+    return IndexChoice(
+        f"atkinson({number:g})", "atkinson", f"atkinson_{number:g}", {"epsilon": number}
+    )
+
+
+def index_choices(names, what="indices"):
+    """Parse a list of index names; a name given twice is an error."""
+    if isinstance(names, str):
+        names = [names]
+    choices = [index_choice(n, what) for n in names]
+    seen = {}
+    for raw, choice in zip(names, choices, strict=True):
+        if choice.name in seen:
             raise InputError(
-                f"weights names unknown measures {format_ids(sorted(unknown))}; use the keys "
-                "'gini', 'theil' and 'ge'."
+                f"{what}: {raw!r} repeats {seen[choice.name]!r}; give each index once."
             )
-        weights = weights.get(measure)
+        seen[choice.name] = raw
+    return choices
+
+
+def _weight_choice(weights, measure):
+    """The weighting of one index: None (equal), "area" or a column name of the values.
+
+    ``measure`` is an :class:`IndexChoice` or a family name; a dict of weights
+    is looked up by the index's name first (``"theil_t"``, ``"ge(2)"``), then by
+    its family (``"theil"``, ``"ge"``); an index it does not name is unweighted.
+    """
+    if isinstance(weights, dict):
+        _check_weight_keys(weights)
+        if isinstance(measure, IndexChoice):
+            found = _weight_lookup(weights, measure)
+            weights = found if found is not None else weights.get(measure.family)
+        else:
+            weights = weights.get(measure)
     if weights is None or weights == "equal":
         return None
     if not isinstance(weights, str):
         raise InputError(
             f"weights = {weights!r}: give 'equal', 'area', a column of the values (e.g. "
-            "'population') or a dict of those per measure ('gini', 'theil', 'ge')."
+            "'population') or a dict of those per index or family ('gini', 'theil', 'ge', "
+            "'atkinson', 'cv', or an index name such as 'theil_t' or 'ge(2)')."
         )
     return weights
 
 
-def _check_weight_columns(values, weights):
-    for measure in ("gini", "theil", "ge"):
-        choice = _weight_choice(weights, measure)
-        if choice is not None and choice not in INDEX_WEIGHTS.values:
-            validation.column(values, choice, f"{measure} weight")
+def _weight_lookup(weights, choice):
+    for key, value in weights.items():
+        if key not in INDEX_FAMILIES and index_choice(key, "weights").name == choice.name:
+            return value
+    return None
+
+
+def _check_weight_keys(weights):
+    for key in weights:
+        if key in INDEX_FAMILIES:
+            continue
+        try:
+            index_choice(key, "weights")
+        except InputError:
+            raise InputError(
+                f"weights names an unknown index or family {key!r}; use a family "
+                f"({', '.join(map(repr, INDEX_FAMILIES))}) or an index name "
+                f"({', '.join(INDEX_FORMS)})."
+            ) from None
+
+
+def _check_weight_columns(values, weights, choices=None):
+    if choices is None:
+        choices = ("gini", "theil", "ge")
+    for choice in choices:
+        picked = _weight_choice(weights, choice)
+        if picked is not None and picked not in INDEX_WEIGHTS.values:
+            label = choice.name if isinstance(choice, IndexChoice) else choice
+            validation.column(values, picked, f"{label} weight")
 
 
 def _check_bootstrap(replicates, seed, ci):
@@ -388,13 +563,43 @@ def _alphas(alpha):
     return [float(a) for a in (alpha if isinstance(alpha, list | tuple) else [alpha])]
 
 
-def _with_interval(row, name, fn, index, y, w, g, replicates, seed, yr, ci, level, **opts):
-    """The index ``name`` of one year into ``row``, plus ``<name>_lo/_hi`` with a bootstrap."""
-    row[name] = fn(y, weights=w, **opts).statistic
+def _with_interval(row, choice, y, w, replicates, seed, yr, ci, level, **opts):
+    """The index of one year into ``row``, plus ``<column>_lo/_hi`` with a bootstrap."""
+    name = choice.column
+    row[name] = choice.value(y, w, **opts)
     if replicates:
         rng = stream(seed, f"bootstrap_{name}", yr)
-        b = _bootstrap(index, y, w, g, replicates=replicates, seed=rng, ci=ci, level=level, **opts)
+        b = _bootstrap(
+            choice.family,
+            y,
+            w,
+            None,
+            replicates=replicates,
+            seed=rng,
+            ci=ci,
+            level=level,
+            **choice.options,
+            **opts,
+        )
         row[f"{name}_lo"], row[f"{name}_hi"] = b.ci_low, b.ci_high
+
+
+def _table_one_choices(indices, kind, alpha):
+    """The indices of Table I: ``indices``, or Gini, Theil ``kind`` and GE(``alpha``)."""
+    if indices is None:
+        names = ["gini", f"theil_{str(kind).lower()}"]
+        names += [f"ge({a:g})" for a in _alphas(alpha)]
+        return index_choices(names, "alpha")
+    if alpha is not None:
+        raise InputError(
+            "Give the GE indices either in indices (e.g. 'ge(2)') or as alpha, not both."
+        )
+    if isinstance(indices, str):
+        indices = [indices]
+    if not len(indices):
+        forms = ", ".join(INDEX_FORMS)
+        raise InputError(f"indices: give at least one index; valid forms: {forms}.")
+    return index_choices(list(indices), "indices")
 
 
 def table_regions(
@@ -413,38 +618,47 @@ def table_regions(
     entropy=None,
     weights=None,
     alpha=None,
+    indices=None,
     bootstrap=0,
     seed=None,
     ci="percentile",
     level=0.95,
 ):
-    """The study's Table I: per year, Gini and Theil of the regions' entropies.
+    """The study's Table I: per year, inequality indices of the regions' entropies.
 
     The regions' entropies come from :func:`region_entropy` (their own summed
-    quantities and dissolved areas); the Gini and Theil indices are unweighted
-    across regions unless ``weights`` says otherwise.
+    quantities and dissolved areas); the indices are unweighted across regions
+    unless ``weights`` says otherwise.
 
     Parameters
     ----------
     units, values, grouping, quantity, unit, year, region_col, area_col, check_area
         As in :func:`region_entropy`.
     kind : {"T", "L"}, default "T"
-        Which Theil index.
+        Which Theil index (without ``indices``).
     correction : bool, default False
         Small-sample correction of the Gini.
     weights : str or dict, optional
         How regions are weighted: ``"equal"`` (default), ``"area"`` (dissolved
         land area) or a column of ``values`` (e.g. ``"population"``), summed
-        over each region's units; or a dict giving one of those per measure
-        (keys ``"gini"``, ``"theil"``, ``"ge"``).
+        over each region's units; or a dict giving one of those per index
+        family (keys ``"gini"``, ``"theil"``, ``"ge"``, ``"atkinson"``,
+        ``"cv"``) or per index name (``"theil_t"``, ``"ge(2)"``; a name comes
+        before its family). An index the dict does not name is unweighted.
     alpha : float or list of float, optional
-        Add a ``ge_<alpha>`` column (generalised entropy) per value.
+        Without ``indices``: add a ``ge_<alpha>`` column (generalised entropy)
+        per value.
+    indices : list of str, optional
+        The indices, in order, by name: ``"gini"``, ``"theil_t"``,
+        ``"theil_l"``, ``"ge(α)"`` (any real α), ``"atkinson(ε)"`` (ε ≥ 0),
+        ``"cv"`` (see :func:`index_choice`). Default: ``"gini"``, Theil
+        ``kind`` and GE(``alpha``).
     bootstrap : int, default 0
         Bootstrap replicates (0: none). With replicates, every index gets
         ``<index>_lo`` and ``<index>_hi`` interval columns (regions resampled).
     seed : None, int or numpy.random.Generator
         With an int, each index and year draws from its own stream
-        ``geoagglom.seeding.stream(seed, "bootstrap_<index>", year)``.
+        ``geoagglom.seeding.stream(seed, "bootstrap_<column>", year)``.
     ci : {"percentile", "bca"}, default "percentile"
     level : float, default 0.95
     entropy : pandas.DataFrame, optional
@@ -454,12 +668,23 @@ def table_regions(
     Returns
     -------
     pandas.DataFrame
-        ``year, n_regions, gini, theil_T`` (or ``theil_L``), then ``ge_<alpha>``
-        columns, one row per year; with ``bootstrap`` each index is followed by
-        its ``_lo`` and ``_hi`` columns.
+        ``year, n_regions``, then one column per index (``gini``, ``theil_T``,
+        ``theil_L``, ``ge_<α>``, ``atkinson_<ε>``, ``cv``), one row per year;
+        with ``bootstrap`` each index is followed by its ``_lo`` and ``_hi``
+        columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> units = pd.DataFrame({"area_km2": [1.0, 1.0, 2.0]}, index=pd.Index([1, 2, 3], name="unit"))
+    >>> values = pd.DataFrame({"unit": [1, 2, 3], "year": 2020, "q": [1.0, 3.0, 2.0]})
+    >>> t = table_regions(units, values, {1: "a", 2: "b", 3: "b"}, "q", indices=["gini", "cv"])
+    >>> list(t.columns)
+    ['year', 'n_regions', 'gini', 'cv']
     """
     _check_bootstrap(bootstrap, seed, ci)
-    _check_weight_columns(values, weights)
+    choices = _table_one_choices(indices, kind, alpha)
+    _check_weight_columns(values, weights, choices)
     if entropy is None:
         entropy = region_entropy(
             units,
@@ -473,60 +698,29 @@ def table_regions(
             check_area=check_area,
         )
     columns = {}
-    for measure in ("gini", "theil", "ge"):
-        choice = _weight_choice(weights, measure)
-        if choice is not None and choice not in columns and choice != "area":
-            columns[choice] = _region_sums(values, grouping, choice, units, unit, year, region_col)
+    for choice in choices:
+        picked = _weight_choice(weights, choice)
+        if picked is not None and picked not in columns and picked != "area":
+            columns[picked] = _region_sums(values, grouping, picked, units, unit, year, region_col)
     rows = []
     for yr, part in entropy.groupby(year, sort=True):
         beta = part["beta"].to_numpy()
         regions = part[region_col].to_numpy()
 
-        def w_of(measure, yr=yr, part=part, regions=regions):
-            choice = _weight_choice(weights, measure)
-            if choice is None:
+        def w_of(choice, yr=yr, part=part, regions=regions):
+            picked = _weight_choice(weights, choice)
+            if picked is None:
                 return None
-            if choice == "area":
+            if picked == "area":
                 return part["area_km2"].to_numpy()
-            return columns[choice][yr].reindex(regions).to_numpy()
+            return columns[picked][yr].reindex(regions).to_numpy(dtype=float)
 
         row = {year: yr, "n_regions": len(part)}
         common = {"replicates": bootstrap, "seed": seed, "yr": yr, "ci": ci, "level": level}
         with _year_context(yr):
-            _with_interval(
-                row,
-                "gini",
-                gini,
-                gini,
-                beta,
-                w_of("gini"),
-                None,
-                correction=correction,
-                **common,
-            )
-            _with_interval(
-                row,
-                f"theil_{kind}",
-                theil,
-                theil,
-                beta,
-                w_of("theil"),
-                None,
-                kind=kind,
-                **common,
-            )
-            for a in _alphas(alpha):
-                _with_interval(
-                    row,
-                    f"ge_{a:g}",
-                    generalized_entropy,
-                    generalized_entropy,
-                    beta,
-                    w_of("ge"),
-                    None,
-                    alpha=a,
-                    **common,
-                )
+            for choice in choices:
+                opts = {"correction": correction} if choice.family == "gini" else {}
+                _with_interval(row, choice, beta, w_of(choice), **common, **opts)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -559,6 +753,7 @@ def table_decomposition(
     entropy=None,
     weights=None,
     alpha=2.0,
+    epsilon=1.0,
     bootstrap=0,
     ci="percentile",
     level=0.95,
@@ -569,11 +764,12 @@ def table_decomposition(
     ----------
     units, values, grouping, quantity, unit, year, region_col, area_col
         As in :func:`region_entropy`.
-    measure : {"theil", "gini", "ge"}, default "theil"
+    measure : {"theil", "gini", "ge", "atkinson"}, default "theil"
         ``"theil"``: within, within share, between, between share, total
         (Theil ``kind``); ``"gini"``: Dagum's within, net between and
         transvariation parts with their shares; ``"ge"``: GE(``alpha``)'s
-        within and between parts.
+        within and between parts; ``"atkinson"``: A(``epsilon``)'s within and
+        between parts.
     kind : {"T", "L"}, default "T"
     permutations : int, default 0
         Theil only: permutation inference on the between part (adds ``p_sim``).
@@ -590,6 +786,8 @@ def table_decomposition(
         of ``values`` (e.g. ``"population"``).
     alpha : float, default 2.0
         GE's parameter (``measure="ge"``).
+    epsilon : float, default 1.0
+        Atkinson's inequality aversion (``measure="atkinson"``).
     bootstrap : int, default 0
         Bootstrap replicates (0: none), resampling units within regions; adds
         ``<part>_lo`` and ``<part>_hi`` for the total and every part.
@@ -601,8 +799,8 @@ def table_decomposition(
     pandas.DataFrame
         One row per year.
     """
-    if measure not in ("theil", "gini", "ge"):
-        raise InputError(f"Unknown measure {measure!r}; use 'theil', 'gini' or 'ge'.")
+    if measure not in ("theil", "gini", "ge", "atkinson"):
+        raise InputError(f"Unknown measure {measure!r}; use 'theil', 'gini', 'ge' or 'atkinson'.")
     _check_bootstrap(bootstrap, seed, ci)
     if isinstance(weights, dict):
         raise InputError("table_decomposition takes one weighting (a str), not a dict.")
@@ -642,6 +840,9 @@ def table_decomposition(
             elif measure == "ge":
                 result = generalized_entropy(part["beta"], alpha, weights=w, groups=labels)
                 index, opts = generalized_entropy, {"alpha": alpha}
+            elif measure == "atkinson":
+                result = atkinson(part["beta"], epsilon, weights=w, groups=labels)
+                index, opts = atkinson, {"epsilon": epsilon}
             else:
                 result = gini(part["beta"], weights=w, groups=labels)
                 index, opts = gini, {}
@@ -686,6 +887,7 @@ def table_change(
     measure="theil",
     kind="T",
     alpha=2.0,
+    epsilon=1.0,
     weights=None,
     bootstrap=999,
     seed=None,
@@ -706,10 +908,12 @@ def table_change(
         As in :func:`table_decomposition`; the grouping must be the same in the
         two years (a unit cannot change region within the comparison).
     start, end : year labels
-    measure : {"theil", "gini", "ge"}, default "theil"
+    measure : {"theil", "gini", "ge", "atkinson"}, default "theil"
     kind : {"T", "L"}, default "T"
     alpha : float, default 2.0
         GE's parameter (``measure="ge"``).
+    epsilon : float, default 1.0
+        Atkinson's inequality aversion (``measure="atkinson"``).
     weights : str, optional
         ``"equal"`` (default), ``"area"`` or a column of ``values``; the weights
         of each year are used in that year.
@@ -731,8 +935,8 @@ def table_change(
     """
     from geoagglom.measures.bootstrap import bootstrap_change
 
-    if measure not in ("theil", "gini", "ge"):
-        raise InputError(f"Unknown measure {measure!r}; use 'theil', 'gini' or 'ge'.")
+    if measure not in ("theil", "gini", "ge", "atkinson"):
+        raise InputError(f"Unknown measure {measure!r}; use 'theil', 'gini', 'ge' or 'atkinson'.")
     _check_bootstrap(bootstrap, seed, ci)
     if bootstrap < 2:
         raise InputError(f"bootstrap = {bootstrap}: the change needs at least 2 replicates.")
@@ -771,8 +975,14 @@ def table_change(
         "theil": (theil, {"kind": kind}),
         "gini": (gini, {}),
         "ge": (generalized_entropy, {"alpha": alpha}),
+        "atkinson": (atkinson, {"epsilon": epsilon}),
     }[measure]
-    name = {"theil": f"theil_{kind}", "gini": "gini", "ge": f"ge_{float(alpha):g}"}[measure]
+    name = {
+        "theil": f"theil_{kind}",
+        "gini": "gini",
+        "ge": f"ge_{float(alpha):g}",
+        "atkinson": f"atkinson_{float(epsilon):g}",
+    }[measure]
     result = bootstrap_change(
         index,
         betas[start],

@@ -420,12 +420,14 @@ def gini_theil_series(
     theil="theil",
     *,
     twin=None,
+    bands=None,
+    band_label=None,
     title=None,
     note=None,
     lang="en",
     ax=None,
 ):
-    """Gini and Theil indices over the years.
+    """Gini and Theil indices over the years, with their intervals as bands.
 
     Parameters
     ----------
@@ -436,6 +438,15 @@ def gini_theil_series(
     twin : bool, optional
         Draw the Theil index on a second y axis. By default the axes are twinned
         when the two series' maxima differ by more than a factor of 2.
+    bands : bool, optional
+        Shade each index's interval, from the columns ``<gini>_lo``/``<gini>_hi``
+        and ``<theil>_lo``/``<theil>_hi`` (as :func:`~geoagglom.table_regions`
+        writes them with ``bootstrap``). By default bands are drawn for the
+        indices that have both columns; ``True`` requires them, ``False`` draws
+        none. A year without an interval (NaN) leaves a gap in the band.
+    band_label : str, optional
+        What the bands are, for the legend (e.g. ``"95 % percentile bootstrap
+        interval"``); default ``"interval"`` (``"区间"`` in Chinese).
     title, note : str, optional
     lang : {"en", "zh"}, default "en"
     ax : matplotlib.axes.Axes, optional
@@ -443,7 +454,18 @@ def gini_theil_series(
     Returns
     -------
     matplotlib.figure.Figure
-        With ``geoagglom_lines`` ({"gini": Line2D, "theil": Line2D}).
+        With ``geoagglom_lines`` ({"gini": Line2D, "theil": Line2D}) and
+        ``geoagglom_bands`` ({"gini": PolyCollection, "theil": ...}, the bands
+        drawn; empty without intervals).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"year": [2001, 2002], "gini": [0.30, 0.32], "theil": [0.15, 0.17],
+    ...                   "gini_lo": [0.25, 0.28], "gini_hi": [0.35, 0.36]})
+    >>> fig = gini_theil_series(t, band_label="95 % bootstrap interval")
+    >>> sorted(fig.geoagglom_bands)
+    ['gini']
     """
     style = _Style(lang)
     _require_columns(frame, [year, gini, theil], "frame")
@@ -452,6 +474,15 @@ def gini_theil_series(
     years = rows[year].to_numpy()
     g = _numeric(rows[gini], f"column {gini!r}").to_numpy()
     t = _numeric(rows[theil], f"column {theil!r}").to_numpy()
+    intervals = {}
+    for key, column in (("gini", gini), ("theil", theil)):
+        pair = [f"{column}_lo", f"{column}_hi"]
+        if bands is False:
+            continue
+        if bands is True:
+            _require_columns(frame, pair, "frame")
+        if all(c in rows.columns for c in pair):
+            intervals[key] = [_numeric(rows[c], f"column {c!r}").to_numpy() for c in pair]
     if twin is None:
         gmax, tmax = np.nanmax(np.abs(g)), np.nanmax(np.abs(t))
         twin = bool(min(gmax, tmax) == 0 or max(gmax, tmax) / min(gmax, tmax) > 2)
@@ -478,6 +509,23 @@ def gini_theil_series(
         label=style.t("theil"),
         gid="theil",
     )[0]
+    drawn, patches = {}, []
+    what = band_label or ("区间" if lang == "zh" else "interval")
+    for key, line, axis in (("gini", line_g, ax), ("theil", line_t, ax_t)):
+        if key not in intervals:
+            continue
+        lo, hi = intervals[key]
+        drawn[key] = axis.fill_between(
+            years,
+            lo,
+            hi,
+            color=line.get_color(),
+            alpha=0.18,
+            linewidth=0,
+            gid=f"{key}_band",
+            label=f"{style.t(key)}: {what}",
+        )
+        patches.append(drawn[key])
     _year_axis(ax, style)
     if twin:
         ax.set_ylabel(style.t("gini"), color=line_g.get_color(), **style.kw)
@@ -487,13 +535,14 @@ def gini_theil_series(
         style.apply_ticks(ax_t)
     else:
         ax.set_ylabel(f"{style.t('gini')} / {style.t('theil')}", **style.kw)
-    legend_kw = {"handles": [line_g, line_t], "frameon": False, "loc": "best"}
+    legend_kw = {"handles": [line_g, line_t, *patches], "frameon": False, "loc": "best"}
     legend_kw.update({"prop": {**style.prop, "size": 9}} if style.prop else {"fontsize": 9})
     ax.legend(**legend_kw)
     style.apply_ticks(ax)
     _set_title(fig, ax, style.t("gini_theil_title") if title is None else title, style, own)
     _draw_note(fig, note, style, ax, own)
     fig.geoagglom_lines = {"gini": line_g, "theil": line_t}
+    fig.geoagglom_bands = drawn
     return fig
 
 

@@ -131,11 +131,16 @@ class StudyConfig:
 
     @property
     def extra_columns(self):
-        """Data-table columns read besides the quantities: second variable, model variables."""
+        """Data-table columns read besides the quantities: second variable, model variables,
+        inequality weight columns."""
         columns = [self.data.second_variable] if self.data.second_variable else []
         if self.model.y is not None:
             x = [self.model.x] if isinstance(self.model.x, str) else list(self.model.x)
             columns += [c for c in (self.model.y, *x) if c != "entropy"]
+        weights = self.measures.inequality_weights
+        for picked in weights.values() if isinstance(weights, dict) else [weights]:
+            if picked not in ("equal", "area"):
+                columns.append(picked)  # a weight column, e.g. population
         return list(dict.fromkeys(c for c in columns if c not in self.quantity))
 
     def __repr__(self):

@@ -7,6 +7,7 @@ import pandas as pd
 
 from geoagglom import plot
 from geoagglom.data.boundaries import load_grouping
+from geoagglom.study.indices import index_label, table_two_indices, table_two_name
 from geoagglom.study.vocabulary import LISA_LEGEND
 
 ILLUSTRATIVE_NOTE = "Illustrative data: not official statistics"
@@ -31,7 +32,8 @@ TEXT = {
         "second_name": "second variable",
         "entropy_regions": "Financial entropy by region{suffix}",
         "gini_theil": "Inequality of the regions' entropy{suffix}",
-        "decomposition": "Theil {kind} of the units' entropy: within and between regions{suffix}",
+        "decomposition": "{index} of the units' entropy: within and between regions{suffix}",
+        "band": "95 % {ci} bootstrap interval",
         "markov": "Transitions of financial entropy, by the neighbours' class{suffix}",
         "rose": "Directional LISA: units' and neighbours' moves{suffix}",
         "unit_effect": "Effect of the centre's change on every unit, {year}{suffix}",
@@ -51,7 +53,8 @@ TEXT = {
         "second_name": "第二变量",
         "entropy_regions": "各区域金融熵{suffix}",
         "gini_theil": "区域金融熵的差异{suffix}",
-        "decomposition": "城市金融熵的泰尔 {kind} 指数：区域内与区域间{suffix}",
+        "decomposition": "城市金融熵的{index}：区域内与区域间{suffix}",
+        "band": "95% {ci} 自助法区间",
         "markov": "按邻域类别的金融熵转移概率{suffix}",
         "rose": "方向性 LISA：单元与邻域的变动{suffix}",
         "unit_effect": "{year}年中心城市变动对各单元的效应{suffix}",
@@ -193,31 +196,44 @@ def draw_study_figures(results, folder):
                 lang=maps.lang,
             ),
         )
-        save(
-            "gini_theil",
-            plot.gini_theil_series(
-                tables["table_I"],
-                gini="gini",
-                theil="theil_T",
-                twin=False,  # one axis: the two indices on the same scale
-                title=t("gini_theil"),
-                note=note,
-                lang=maps.lang,
-            ),
-        )
-        kind = "T" if "table_II" in tables else "L"
-        save(
-            "decomposition",
-            plot.decomposition_bars(
-                # years of equal entropies have no shares to draw
-                tables["table_II" if kind == "T" else "table_II_theil_L"].dropna(
-                    subset=["within_share", "between_share"]
+        table_i = tables["table_I"]
+        theil = next((c for c in ("theil_T", "theil_L") if c in table_i.columns), None)
+        if "gini" in table_i.columns and theil is not None:
+            m = config.measures
+            band = None
+            if m.bootstrap:
+                words_ci = {"percentile": "百分位" if lang == "zh" else "percentile"}
+                band = t("band", ci=words_ci.get(m.ci, "BCa"))
+            save(
+                "gini_theil",
+                plot.gini_theil_series(
+                    table_i,
+                    gini="gini",
+                    theil=theil,
+                    twin=False,  # one axis: the two indices on the same scale
+                    bands=bool(m.bootstrap),  # intervals only with the bootstrap
+                    band_label=band,
+                    title=t("gini_theil"),
+                    note=note,
+                    lang=maps.lang,
                 ),
-                title=t("decomposition", kind=kind),
-                note=note,
-                lang=maps.lang,
-            ),
-        )
+            )
+        # the first decomposed index with within and between parts (Theil T by default)
+        shown = [c for c in table_two_indices(config.measures) if c.family != "gini"]
+        shown = [c for c in shown if table_two_name(c) in tables]
+        if shown:
+            save(
+                "decomposition",
+                plot.decomposition_bars(
+                    # years of equal entropies have no shares to draw
+                    tables[table_two_name(shown[0])].dropna(
+                        subset=["within_share", "between_share"]
+                    ),
+                    title=t("decomposition", index=index_label(shown[0], lang)),
+                    note=note,
+                    lang=maps.lang,
+                ),
+            )
     if results.dynamics:
         save(
             "transition_heatmaps",

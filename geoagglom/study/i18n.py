@@ -71,11 +71,21 @@ REPORT = {
         "no_toml": "(study built in Python; no TOML)",
         "section.table_I": "Table I: inequality of the regions' financial entropy",
         "about.table_I": (
-            "Per year, the Gini and Theil indices of the regions' entropies; each region's "
+            "Per year, the inequality indices of the regions' entropies; each region's "
             "entropy comes from its own summed balances and dissolved land area."
         ),
         "section.table_II": "Table II: Theil T of the units' entropy, within and between regions",
         "about.table_II": "Within and between parts are computed directly and add up to the total.",
+        "table_I_weights": "Weights across regions: {said}.",
+        "table_I_intervals": (
+            "Intervals: {ci} bootstrap, {replicates} replicates, 95 % (<index>_lo, "
+            "<index>_hi), regions resampled."
+        ),
+        "table_II_main": (
+            "Table II: {index} of the units' entropy, within and between regions, {weighting}"
+        ),
+        "table_II_other": "Table II ({index}): within and between regions, {weighting}",
+        "table_II_intervals": "Intervals (<part>_lo, <part>_hi): units resampled within regions.",
         "section.table_II_theil_L": "Table II (Theil L)",
         "about.table_II_theil_L": "The same decomposition of Theil L (GE(0)).",
         "section.table_II_gini": "Table II (Gini, Dagum)",
@@ -218,11 +228,18 @@ REPORT = {
         "no_toml": "（在 Python 中构建的研究，无 TOML 文件）",
         "section.table_I": "表 I：区域金融熵的差异",
         "about.table_I": (
-            "各年份区域金融熵的基尼系数与泰尔指数；每个区域的金融熵由其汇总余额与合并后的"
-            "土地面积计算。"
+            "各年份区域金融熵的差异指数；每个区域的金融熵由其汇总余额与合并后的土地面积计算。"
         ),
         "section.table_II": "表 II：单元金融熵的泰尔 T 指数，区域内与区域间",
         "about.table_II": "区域内与区域间部分分别直接计算，二者之和等于总体。",
+        "table_I_weights": "区域间的权重：{said}。",
+        "table_I_intervals": (
+            "区间：{ci} 自助法，{replicates} 次重抽样，95%（<index>_lo、<index>_hi），"
+            "对区域重抽样。"
+        ),
+        "table_II_main": "表 II：单元金融熵的{index}，区域内与区域间，{weighting}",
+        "table_II_other": "表 II（{index}）：区域内与区域间，{weighting}",
+        "table_II_intervals": "区间（<part>_lo、<part>_hi）：在区域内对单元重抽样。",
         "section.table_II_theil_L": "表 II（泰尔 L 指数）",
         "about.table_II_theil_L": "泰尔 L 指数（GE(0)）的同样分解。",
         "section.table_II_gini": "表 II（基尼系数，Dagum 分解）",

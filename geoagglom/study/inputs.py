@@ -57,11 +57,16 @@ def load_table(config, notes=None):
         )
     wanted = [("unit", data.unit), ("year", data.year)]
     wanted += [("quantity", q) for q in config.quantity]
+    model_x = [config.model.x] if isinstance(config.model.x, str) else list(config.model.x)
     for column in config.extra_columns:
         if column == data.second_variable:
             wanted.append(("second_variable", column))
+        elif column == config.model.y:
+            wanted.append(("[model] y", column))
+        elif config.model.y is not None and column in model_x:
+            wanted.append(("[model] x", column))
         else:
-            wanted.append(("[model] y" if column == config.model.y else "[model] x", column))
+            wanted.append(("[measures] inequality_weights", column))
     if data.province:
         wanted.append(("province", data.province))
     rename = {_require_column(table, key, column, label): column for key, column in wanted}

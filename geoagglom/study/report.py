@@ -8,6 +8,13 @@ import json
 from datetime import UTC, datetime
 
 from geoagglom.study.i18n import REPORT, text, translate_table
+from geoagglom.study.indices import (
+    index_label,
+    table_one_indices,
+    table_two_indices,
+    table_two_name,
+    weighting_text,
+)
 from geoagglom.study.provenance import versions
 
 #: The tables, in the order the report shows them; each one's heading and explanation
@@ -100,14 +107,14 @@ def write_report(results, path):
     if notes:
         items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
         parts.append(f"<h2>{t('notes_heading')}</h2><ul>{items}</ul>")
-    for name in SECTIONS:
+    sections = _sections(results, t, lang)
+    for name, (heading, about) in sections.items():
         if name in results.tables and name not in LONG_TABLES:
-            about = t(f"about.{name}")
             rule = results.rules.get(name)
             if rule:
                 rule = t(f"rule.{name}") if f"rule.{name}" in REPORT[lang] else rule
                 about = f"{about} {t('rule', rule=rule)}" if about else t("rule", rule=rule)
-            parts.append(_table_section(t(f"section.{name}"), about.strip(), table(name), lang))
+            parts.append(_table_section(heading, about.strip(), table(name), lang))
     parts.append(_map_section(results, t))
     parts.append(f"<h2>{t('figures_heading')}</h2>")
     for name, (png, _svg) in results.figures.items():
@@ -117,14 +124,51 @@ def write_report(results, path):
             f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
             f"<figcaption>{caption}</figcaption></figure>"
         )
-    for name in SECTIONS:
+    for name, (heading, about) in sections.items():
         if name in results.tables and name in LONG_TABLES:
-            heading, about = t(f"section.{name}"), t(f"about.{name}")
             parts.append(_table_section(heading, about, table(name), lang, collapsed=True))
     parts.append(_provenance(config, t))
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def _sections(results, t, lang):
+    """Each table's heading and explanation, in the report's order.
+
+    Table I says how each index is weighted and how its intervals were drawn; Table II
+    is one section per decomposed index (``[measures] indices``), in the order chosen.
+    """
+    m = results.config.measures
+    weights = m.inequality_weights
+    out = {}
+    for name in SECTIONS:
+        heading, about = t(f"section.{name}"), t(f"about.{name}")
+        if name == "table_I":
+            said = "; ".join(
+                f"{index_label(c, lang)} ({c.column}): {weighting_text(weights, c, lang)}"
+                for c in table_one_indices(m)
+            )
+            about += " " + t("table_I_weights", said=said)
+            if m.bootstrap:
+                about += " " + t("table_I_intervals", ci=m.ci, replicates=m.bootstrap)
+        elif name == "table_II":
+            for choice in table_two_indices(m):
+                table = table_two_name(choice)
+                fields = {
+                    "index": index_label(choice, lang),
+                    "weighting": weighting_text(weights, choice, lang),
+                }
+                key = "table_II_main" if table == "table_II" else "table_II_other"
+                body = t("about.table_II_gini" if choice.family == "gini" else "about.table_II")
+                if m.bootstrap:
+                    body += " " + t("table_II_intervals")
+                out[table] = (t(key, **fields), body)
+            continue
+        elif name in ("table_II_theil_L", "table_II_gini"):
+            continue  # among the decomposed indices above
+        out[name] = (heading, about)
+    return out
 
 
 def _map_section(results, t):

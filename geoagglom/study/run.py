@@ -22,6 +22,7 @@ from geoagglom.data.regions import dissolve_regions
 from geoagglom.errors import InputError, StudyConfigError
 from geoagglom.measures.concentration import location_quotient
 from geoagglom.measures.panel import (
+    _weight_choice,
     region_entropy,
     table_change,
     table_decomposition,
@@ -38,6 +39,13 @@ from geoagglom.spatial.exact import (
 from geoagglom.spatial.significance import _adjust
 from geoagglom.study.dynamics_tables import dynamics_tables
 from geoagglom.study.dynamics_tables import wanted as dynamics_wanted
+from geoagglom.study.indices import (
+    decomposition_options,
+    index_label,
+    table_one_indices,
+    table_two_indices,
+    table_two_name,
+)
 from geoagglom.study.inputs import load_grouping_table, load_table, load_units
 from geoagglom.study.model_tables import model_tables
 from geoagglom.study.output import copy_inputs, write_folder, write_geopackage, write_tables
@@ -206,40 +214,40 @@ def _regions(config, results, units, values, entropy, grouping, say):
     common = dict(unit="unit", year="year")
     region_table = region_entropy(units, values, grouping, "quantity", regions=regions, **common)
     results.tables["entropy_regions"] = region_table
-    weights = None if m.inequality_weights == "equal" else m.inequality_weights
-    if weights not in (None, "area") and weights not in values.columns:
-        raise StudyConfigError(
-            f"[measures] inequality_weights = {weights!r}: use 'equal', 'area' or a column "
-            f"of the data table read for the study ({', '.join(values.columns[2:])})."
-        )
-    inference = dict(bootstrap=m.bootstrap, seed=m.seed, ci=m.ci, weights=weights)
+    weights = m.inequality_weights
+    inference = dict(bootstrap=m.bootstrap, seed=m.seed, ci=m.ci)
+    chosen = table_one_indices(m)
     results.tables["table_I"] = table_regions(
-        units, values, grouping, "quantity", entropy=region_table, alpha=m.ge_alpha,
-        **inference, **common,
+        units, values, grouping, "quantity", entropy=region_table,
+        indices=[c.name for c in chosen], weights=weights, **inference, **common,
     )  # fmt: skip
-    for kind in m.theil:
-        name = "table_II" if kind == "T" else f"table_II_theil_{kind}"
-        results.tables[name] = table_decomposition(
+    decomposed = table_two_indices(m)
+    for choice in decomposed:
+        results.tables[table_two_name(choice)] = table_decomposition(
             units,
             values,
             grouping,
             "quantity",
-            kind=kind,
-            permutations=m.permutations,
             entropy=entropy,
+            weights=_weight_choice(weights, choice) or "equal",
+            permutations=m.permutations if choice.family == "theil" else 0,
+            **decomposition_options(choice),
             **inference,
             **common,
         )
-    results.tables["table_II_gini"] = table_decomposition(
-        units, values, grouping, "quantity", measure="gini", entropy=entropy,
-        **inference, **common,
-    )  # fmt: skip
     years = results.years
-    if m.bootstrap >= 2 and len(years) >= 2:
-        say(f"change of Theil T from {years[0]} to {years[-1]}, {m.bootstrap} bootstrap pairs")
+    change = next((c for c in decomposed if c.name == "theil_t"), None) or next(
+        (c for c in decomposed if c.family != "gini"), decomposed[0] if decomposed else None
+    )
+    if m.bootstrap >= 2 and len(years) >= 2 and change is not None:
+        say(
+            f"change of {index_label(change)} from {years[0]} to {years[-1]}, "
+            f"{m.bootstrap} bootstrap pairs"
+        )
         results.tables["inequality_change"] = table_change(
             units, values, grouping, "quantity", years[0], years[-1], entropy=entropy,
-            **inference, **common,
+            weights=_weight_choice(weights, change) or "equal",
+            **decomposition_options(change), **inference, **common,
         )  # fmt: skip
 
 

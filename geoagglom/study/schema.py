@@ -49,7 +49,9 @@ class Key:
         The key as written in the file.
     kind : str
         ``"str"``, ``"bool"``, ``"int"``, ``"number"``, ``"path"`` (a file,
-        relative to the study file), ``"str_or_list"``, ``"years"`` (``[first,
+        relative to the study file), ``"indices"`` (a list of inequality index
+        names), ``"weights"`` (a weighting, or a table of them per index),
+        ``"str_or_list"``, ``"years"`` (``[first,
         last]``), ``"int_list"``, ``"number_list"``, ``"crs"`` (a string or an
         EPSG code), ``"option"`` (one value of ``option``) or ``"options"``
         (a list of them).
@@ -126,7 +128,14 @@ KEYS = (
     _k("grouping", "file", "path", None, "a grouping table instead", "grouping_file"),
     _k("grouping", "unit", "str", None, "unit id column of the grouping table", "grouping_unit"),
     _k("grouping", "region", "str", "region", "region column", "grouping_region"),
-    _k("measures", "theil", "options", ["T"], "Theil indices to decompose", option=THEIL_KINDS),
+    _k(
+        "measures",
+        "theil",
+        "options",
+        ["T"],
+        "Theil indices decomposed in Table II (without indices)",
+        option=THEIL_KINDS,
+    ),
     _k("measures", "permutations", "int", 999, "permutations for inference", minimum=0),
     _k("measures", "seed", "int", 12345, "seed of every random draw", minimum=0),
     _k("measures", "weights", "option", "queen", "spatial weights", option=WEIGHT_KINDS),
@@ -159,12 +168,29 @@ KEYS = (
     _k("measures", "ci", "option", "percentile", "bootstrap interval", option=CI_METHODS),
     _k(
         "measures",
-        "inequality_weights",
-        "str",
-        "equal",
-        "Gini/Theil weights: equal, area, or a column of the data table (e.g. population)",
+        "indices",
+        "indices",
+        None,
+        "inequality indices of Table I, each decomposed in Table II when it can be: "
+        '"gini", "theil_t", "theil_l", "ge(α)" (any real α), "atkinson(ε)" (ε ≥ 0), "cv" '
+        '(default: "gini", "theil_t")',
     ),
-    _k("measures", "ge_alpha", "number_list", None, "generalised entropy GE(α) columns in Table I"),
+    _k(
+        "measures",
+        "inequality_weights",
+        "weights",
+        "equal",
+        '"equal", "area" or a column of the data table (e.g. "population"): one for every '
+        "index, or a table per index family (gini, theil, ge, atkinson, cv) or index name "
+        '(theil_t, "ge(2)"); an index not named is unweighted',
+    ),
+    _k(
+        "measures",
+        "ge_alpha",
+        "number_list",
+        None,
+        'alias: ge_alpha = [2] adds "ge(2)" to the default indices (not with indices)',
+    ),
     _k("dynamics", "enabled", "bool", None, "spillover dynamics (default: on with ≥ 3 years)"),
     _k(
         "dynamics",
@@ -352,6 +378,10 @@ def _check(key, value, python):
             what = "whole numbers" if kind == "int_list" else "numbers"
             raise _problem(key, value, f"a list of {what}")
         value = list(value)
+    if kind == "indices":
+        value = _check_indices(key, value)
+    if kind == "weights":
+        value = _check_weights(key, value)
     if kind == "option":
         if value is None and key.option is ADJUSTMENTS:
             value = "none"
@@ -365,6 +395,60 @@ def _check(key, value, python):
         for item in value:
             _check_option(key, item)
     return value
+
+
+def _check_indices(key, value):
+    """A list of index names, normalised (``"GE(2.0)"`` → ``"ge(2)"``)."""
+    from geoagglom.measures.panel import INDEX_FORMS, index_choices
+
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not value:
+        raise _problem(key, value, f"a list of index names: {', '.join(INDEX_FORMS)}")
+    try:
+        return [choice.name for choice in index_choices(list(value), key.label)]
+    except InputError as err:
+        raise StudyConfigError(str(err)) from None
+
+
+def _check_weights(key, value):
+    """One weighting for every index, or a table of them by index family or name."""
+    from geoagglom.measures.panel import INDEX_FAMILIES, INDEX_FORMS, index_choice
+
+    expected = (
+        '"equal", "area", a column of the data table, or a table such as '
+        '{ gini = "equal", theil = "population" }'
+    )
+    if isinstance(value, str):
+        if not value:
+            raise _problem(key, value, expected)
+        return value
+    if not isinstance(value, dict) or not value:
+        raise _problem(key, value, expected)
+    out, names = {}, {}
+    for name, weighting in value.items():
+        if name in INDEX_FAMILIES:
+            normal = name
+        else:
+            try:
+                normal = index_choice(name, key.label).name
+            except InputError:
+                raise StudyConfigError(
+                    f"{key.label}: {name!r} is neither an index family "
+                    f"({', '.join(INDEX_FAMILIES)}) nor an index name ({', '.join(INDEX_FORMS)})."
+                ) from None
+        if normal in names:
+            raise StudyConfigError(
+                f"{key.label}: {name!r} repeats {names[normal]!r}; give each index once."
+            )
+        if not isinstance(weighting, str) or not weighting:
+            raise StudyConfigError(
+                f'{key.label}: {name} = {_toml(weighting)}: expected "equal", "area" or a '
+                "column of the data table."
+            )
+        names[normal] = name
+        out[normal] = weighting
+    return out
 
 
 def _check_option(key, value):
@@ -396,6 +480,17 @@ def _check_bounds(key, value):
 def _check_together(out):
     """Keys that exclude or need each other."""
     bounds, group, measures, maps = out["boundaries"], out["grouping"], out["measures"], out["maps"]
+    if measures["indices"] is not None:
+        older_given = {
+            "ge_alpha": measures["ge_alpha"] is not None,
+            "theil": measures["theil"] != SECTIONS["measures"]["theil"].default,
+        }
+        for older, form in (("ge_alpha", '"ge(2)"'), ("theil", '"theil_l"')):
+            if older_given[older]:
+                raise StudyConfigError(
+                    f"[measures] {older} and [measures] indices: give the indices in indices "
+                    f"only (e.g. {form}); {older} is the older form of it."
+                )
     if bounds["layer"] is not None and bounds["file"] is not None:
         raise StudyConfigError("[boundaries]: give either layer or file, not both.")
     if bounds["file"] is not None and bounds["id"] is None:
@@ -441,6 +536,9 @@ def _toml(value):
         return f'"{value}"'
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{k if k.isidentifier() else _toml(k)} = {_toml(v)}" for k, v in value.items())
+        return "{ " + ", ".join(items) + " }"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -52,6 +52,25 @@ def test_hoover_hand_worked(table):
     )
 
 
+def test_hoover_and_krugman_published_example():
+    # G. Krumme, "Coefficients of Localization (or Dispersion) and Specialization (or
+    # Diversification)", University of Washington course notes
+    # (http://faculty.washington.edu/krumme/systems/localiz.html), after Hoover &
+    # Giarratani, An Introduction to Regional Economics, ch. 9: regions A-D hold 15, 35,
+    # 30 and 20 % of the focal industry's employment and 35, 30, 20 and 15 % of all
+    # manufacturing; "the focal industry has a coefficient of localization of .2".
+    focal = pd.DataFrame({"focal": [15.0, 35, 30, 20]}, index=list("ABCD"))
+    assert hoover(focal, base=[35, 30, 20, 15])["focal"] == pytest.approx(0.2, rel=1e-14)
+    # The same page's region: industries A-D hold 15, 35, 30, 20 % of its employment and
+    # 35, 30, 20, 15 % of the nation's; its coefficient of specialization ½ Σ |·| is .2,
+    # so Krugman's index (the sum without the ½) is .4. A nation of 1,000 workers with
+    # the region's 100 gives those national shares.
+    region = [15.0, 35, 30, 20]
+    rest = [350.0 - 15, 300 - 35, 200 - 30, 150 - 20]
+    table = pd.DataFrame([region, rest], index=["region", "rest"], columns=list("ABCD"))
+    assert krugman(table)["region"] == pytest.approx(0.4, rel=1e-14)
+
+
 def test_krugman_hand_worked(table):
     # Hand-computed: whole structure c = (10, 10)/20 = (.5, .5); unit A (.8, .2) -> .6;
     # B and C (.2, .8) -> .6. Bilateral A–B: |.8−.2| + |.2−.8| = 1.2, B–C: 0.

@@ -243,3 +243,34 @@ def test_error_zero_value_names_unit_for_theil_L():
 def test_error_paired_lengths():
     with pytest.raises(InputError, match="same units"):
         bootstrap_change(gini, [1.0, 2, 3], [1.0, 2], replicates=9)
+
+
+def test_gini_jackknife_from_cumulative_sums_equals_n_leave_one_out_ginis():
+    """The O(n log n) jackknife of the Gini (BCa) gives the leave-one-out values of every
+    Dagum part, as the n evaluations without each unit (ties, weights, a singleton group)."""
+    import geoagglom
+    from geoagglom.measures import bootstrap as B
+
+    rng = np.random.default_rng(11)
+    for n, k, weighted, correction in ((40, 4, True, False), (25, 3, False, True), (9, 1, 1, 0)):
+        y = np.round(rng.lognormal(size=n), 1)  # ties
+        w = rng.random(n) + 0.1 if weighted else np.ones(n)
+        codes = np.sort(rng.integers(0, k, n))
+        codes[-1] = k  # a group of one unit
+        onehot = np.eye(k + 1)[codes]
+        spec = B._spec("gini", {"correction": bool(correction)})
+        fast = B._jackknife(spec, y, w, onehot, codes, True)
+        for i in (0, n // 2, n - 1):
+            keep = np.arange(n) != i
+            ref = geoagglom.gini(y[keep], w[keep], codes[keep], correction=bool(correction))
+            if correction:  # the bootstrap keeps n/(n − 1) of the full sample
+                factor = (n / (n - 1)) / ((n - 1) / (n - 2))
+            else:
+                factor = 1.0
+            for part, value in (
+                ("total", ref.statistic),
+                ("within", ref.within),
+                ("net_between", ref.net_between),
+                ("transvariation", ref.transvariation),
+            ):
+                assert fast[part][i] == pytest.approx(value * factor, rel=1e-10, abs=1e-14)

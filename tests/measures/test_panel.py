@@ -266,8 +266,8 @@ def test_error_missing_year(values):
 
 
 def test_error_unknown_measure(layer, values):
-    with pytest.raises(InputError, match="Unknown measure 'atkinson'"):
-        table_decomposition(layer, values, layer["HANSON98"], "gdp", measure="atkinson")
+    with pytest.raises(InputError, match="Unknown measure 'cv'"):
+        table_decomposition(layer, values, layer["HANSON98"], "gdp", measure="cv")
 
 
 # --------------------------------------------------------------------------- intervals, weights
@@ -370,8 +370,8 @@ def test_error_weights_and_bootstrap_arguments(layer, values):
     grouping = layer["HANSON98"].astype(int)
     with pytest.raises(InputError, match="'population'"):
         table_regions(layer, values, grouping, "gdp", weights="population")
-    with pytest.raises(InputError, match="unknown measures"):
-        table_regions(layer, values, grouping, "gdp", weights={"atkinson": "area"})
+    with pytest.raises(InputError, match="unknown index or family 'atkinsn'"):
+        table_regions(layer, values, grouping, "gdp", weights={"atkinsn": "area"})
     with pytest.raises(InputError, match="bootstrap = -1"):
         table_regions(layer, values, grouping, "gdp", bootstrap=-1)
     with pytest.raises(InputError, match="ci = 'x'"):

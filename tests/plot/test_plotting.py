@@ -770,6 +770,41 @@ def test_gini_theil_series_plots_the_input():
     assert one.geoagglom_lines["gini"].axes is one.geoagglom_lines["theil"].axes
 
 
+def test_gini_theil_series_shades_the_intervals():
+    g = np.linspace(0.30, 0.42, 13)
+    frame = pd.DataFrame(
+        {"year": YEARS, "gini": g, "theil": g / 2, "gini_lo": g - 0.02, "gini_hi": g + 0.03}
+    )
+    frame["theil_lo"], frame["theil_hi"] = g / 2 - 0.01, g / 2 + 0.01
+    fig = plotting.gini_theil_series(frame, twin=False, band_label="95 % BCa bootstrap interval")
+    bands = fig.geoagglom_bands
+    assert set(bands) == {"gini", "theil"}
+    for key, column in (("gini", "gini"), ("theil", "theil")):
+        # the band's outline runs along lo and back along hi
+        vertices = bands[key].get_paths()[0].vertices
+        assert vertices[:, 1].min() == pytest.approx(frame[f"{column}_lo"].min())
+        assert vertices[:, 1].max() == pytest.approx(frame[f"{column}_hi"].max())
+        assert (
+            to_rgba(bands[key].get_facecolor()[0])[:3]
+            == to_rgba(fig.geoagglom_lines[key].get_color())[:3]
+        )
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == [
+        "Gini",
+        "Theil",
+        "Gini: 95 % BCa bootstrap interval",
+        "Theil: 95 % BCa bootstrap interval",
+    ]
+    # no interval columns, no bands (and bands=False draws none even with them)
+    plain = plotting.gini_theil_series(frame[["year", "gini", "theil"]])
+    assert plain.geoagglom_bands == {}
+    assert len(plain.axes[0].get_legend().get_texts()) == 2
+    assert plotting.gini_theil_series(frame, bands=False).geoagglom_bands == {}
+    with pytest.raises(InputError, match="gini_lo"):
+        plotting.gini_theil_series(frame[["year", "gini", "theil"]], bands=True)
+    plt.close("all")
+
+
 def test_decomposition_bars_stack_to_one():
     within = np.linspace(0.2, 0.6, 13)
     frame = pd.DataFrame({"year": YEARS, "within_share": within, "between_share": 1 - within})

@@ -109,6 +109,177 @@ CASES = (
 )
 
 
+# --------------------------------------------------------------------------- inequality indices
+
+
+def _region_beta(results, yr):
+    regions = results.tables["entropy_regions"]
+    return regions[regions["year"] == yr].reset_index(drop=True)
+
+
+INDICES = ["gini", "theil_l", "ge(2)", "ge(-1)", "atkinson(0.5)", "atkinson(1)", "cv"]
+
+
+@pytest.mark.slow
+def test_indices_choose_table_i_and_ii_with_intervals(tmp_path):
+    from geoagglom.measures.panel import index_choice
+    from geoagglom.seeding import stream
+
+    listed = ", ".join(f'"{i}"' for i in INDICES)
+    measures = f'indices = [{listed}]\nbootstrap = 19\nci = "bca"'
+    results = run(study_file(tmp_path, measures=measures), tmp_path / "out")
+    table = results.tables["table_I"]
+    columns = ["gini", "theil_L", "ge_2", "ge_-1", "atkinson_0.5", "atkinson_1", "cv"]
+    expected = ["year", "n_regions"]
+    for column in columns:
+        expected += [column, f"{column}_lo", f"{column}_hi"]
+    assert list(table.columns) == expected
+    for _, row in table.iterrows():
+        yr = int(row["year"])
+        beta = _region_beta(results, yr)["beta"].to_numpy()
+        for name, column in zip(INDICES, columns, strict=True):
+            choice = index_choice(name)
+            # parity with the measures API, and the interval from the documented stream
+            if name == "cv":
+                value = geoagglom.coefficient_of_variation(beta)
+            else:
+                value = choice.function(beta, **choice.options).statistic
+            assert row[column] == pytest.approx(value, rel=1e-12, abs=1e-15)
+            b = geoagglom.bootstrap(
+                choice.family,
+                beta,
+                replicates=19,
+                ci="bca",
+                seed=stream(7, f"bootstrap_{column}", yr),
+                **choice.options,
+            )
+            assert (row[f"{column}_lo"], row[f"{column}_hi"]) == (b.ci_low, b.ci_high)
+    # Table II for every decomposable index chosen, none for the CV nor the Theil T not chosen
+    names = {n for n in results.tables if n.startswith("table_II")}
+    assert names == {
+        "table_II_gini",
+        "table_II_theil_L",
+        "table_II_ge_2",
+        "table_II_ge_-1",
+        "table_II_atkinson_0.5",
+        "table_II_atkinson_1",
+    }
+    units = results.tables["entropy_units"]
+    grouping = geoagglom.load_grouping("shandong-two-circles-four-areas")["region"]
+    for name, reference in (
+        ("table_II_ge_-1", lambda y, g: geoagglom.generalized_entropy(y, -1, groups=g)),
+        ("table_II_atkinson_0.5", lambda y, g: geoagglom.atkinson(y, 0.5, groups=g)),
+    ):
+        part = results.tables[name]
+        np.testing.assert_allclose(part["within"] + part["between"], part["total"], rtol=1e-12)
+        for _, row in part.iterrows():
+            year_units = units[units["year"] == row["year"]]
+            ref = reference(year_units["beta"].to_numpy(), grouping.reindex(year_units["unit"]))
+            assert row["total"] == pytest.approx(ref.statistic, rel=1e-12)
+            assert row["within"] == pytest.approx(ref.within, rel=1e-12, abs=1e-15)
+            assert {"total_lo", "within_hi", "between_lo"} <= set(part.columns)
+    # the figures: Gini with the Theil chosen (L); the decomposition and the change of the
+    # first decomposed index with within/between parts (Theil L)
+    assert {"decomposition", "gini_theil"} <= set(results.figures)
+    assert set(results.tables["inequality_change"]["index"]) == {"theil_L"}
+    report = results.report.read_text(encoding="utf-8")
+    assert "Table II (Atkinson(0.5)): within and between regions, equal weights" in report
+    assert "Atkinson(1) (atkinson_1): equal weights" in report
+    # the same seed, the same intervals
+    again = run(study_file(tmp_path / "again", measures=measures), tmp_path / "again" / "out")
+    pd.testing.assert_frame_equal(again.tables["table_I"], table)
+    pd.testing.assert_frame_equal(again.tables["table_II_ge_2"], results.tables["table_II_ge_2"])
+
+
+@pytest.mark.slow
+def test_ge_alpha_is_an_alias_of_indices(tmp_path):
+    alias = run(study_file(tmp_path / "a", measures="ge_alpha = [2]"), tmp_path / "a" / "out")
+    spelled = 'indices = ["gini", "theil_t", "ge(2)"]'
+    indices = run(study_file(tmp_path / "b", measures=spelled), tmp_path / "b" / "out")
+    default = run(study_file(tmp_path / "c"), tmp_path / "c" / "out")
+    for name in ("table_I", "table_II", "table_II_gini", "table_II_ge_2"):
+        pd.testing.assert_frame_equal(alias.tables[name], indices.tables[name])
+    assert list(alias.tables["table_I"].columns) == ["year", "n_regions", "gini", "theil_T", "ge_2"]
+    # the default is today's output: Gini and Theil T in Table I, Theil T and Gini in Table II
+    assert list(default.tables["table_I"].columns) == ["year", "n_regions", "gini", "theil_T"]
+    assert {n for n in default.tables if n.startswith("table_II")} == {"table_II", "table_II_gini"}
+    pd.testing.assert_frame_equal(
+        default.tables["table_I"], alias.tables["table_I"].drop(columns="ge_2")
+    )
+
+
+def _with_population(folder):
+    """The demo data with a population column (10 000 per unit × its row number)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    raw = pd.read_csv(demo_dir() / "illustrative_data.csv", comment="#")
+    codes = {name: i + 1 for i, name in enumerate(sorted(raw["城市"].unique()))}
+    raw["population"] = raw["城市"].map(codes) * 1.0e4 + (raw["年份"] - 2000) * 100.0
+    raw.to_csv(folder / "data.csv", index=False)
+    return raw
+
+
+def _theil_t(y, w):
+    p = w / w.sum()
+    mu = np.sum(p * y)
+    return float(np.sum(p * (y / mu) * np.log(y / mu)))
+
+
+def _ge2(y, w):
+    p = w / w.sum()
+    mu = np.sum(p * y)
+    return float(0.5 * np.sum(p * ((y / mu) ** 2 - 1.0)))
+
+
+@pytest.mark.slow
+def test_inequality_weights_per_index(tmp_path):
+    raw = _with_population(tmp_path)
+    measures = (
+        'indices = ["gini", "theil_t", "ge(2)"]\n'
+        'inequality_weights = { gini = "equal", theil = "population", "ge(2)" = "area" }'
+    )
+    results = run(study_file(tmp_path, measures=measures), tmp_path / "out")
+    assert results.config.measures.inequality_weights == {
+        "gini": "equal",
+        "theil": "population",
+        "ge(2)": "area",
+    }
+    grouping = geoagglom.load_grouping("shandong-two-circles-four-areas")["region"]
+    table = results.tables["table_I"]
+    units = results.tables["entropy_units"]
+    names = dict(zip(units["name_zh"], units["unit"], strict=False))
+    raw = raw.assign(unit=raw["城市"].map(names))
+    for _, row in table.iterrows():
+        yr = int(row["year"])
+        regions = _region_beta(results, yr)
+        beta = regions["beta"].to_numpy()
+        # hand check: a region's population is the sum over its units
+        people = raw[raw["年份"] == yr].set_index("unit")["population"]
+        people = people.groupby(grouping.reindex(people.index)).sum()
+        pop = people.reindex(regions["region"]).to_numpy()
+        area = regions["area_km2"].to_numpy()
+        assert row["gini"] == pytest.approx(geoagglom.gini(beta).statistic, rel=1e-12)
+        assert row["theil_T"] == pytest.approx(_theil_t(beta, pop), rel=1e-10)
+        assert row["ge_2"] == pytest.approx(_ge2(beta, area), rel=1e-10)
+        assert row["theil_T"] != pytest.approx(geoagglom.theil(beta).statistic, rel=1e-6)
+    # Table II: the units' Theil T weighted by their own population
+    part = results.tables["table_II"]
+    for _, row in part.iterrows():
+        year_units = units[units["year"] == row["year"]]
+        pop = raw[raw["年份"] == row["year"]].set_index("unit")["population"]
+        w = pop.reindex(year_units["unit"]).to_numpy()
+        assert row["total"] == pytest.approx(_theil_t(year_units["beta"].to_numpy(), w), rel=1e-10)
+    report = results.report.read_text(encoding="utf-8")
+    assert "Theil T (theil_T): weighted by population" in report
+    assert "GE(2) (ge_2): weighted by land area" in report
+    assert "Table II: Theil T of the units&#x27;" in report and "weighted by population" in report
+
+
+def test_a_missing_weight_column_names_the_key(tmp_path):
+    path = study_file(tmp_path, measures='inequality_weights = "population"')
+    with pytest.raises(StudyConfigError, match=r"\[measures\] inequality_weights: column "):
+        run(path, tmp_path / "out")
+
+
 def test_every_enumerated_key_is_covered():
     """The cases above, the islands/Theil tests below and the layouts (long: every study
     here; wide: test_inputs.py) cover every enumerated key of the schema."""
@@ -116,6 +287,15 @@ def test_every_enumerated_key_is_covered():
     covered |= {("data", "layout")}
     enumerated = {(key.section, key.name) for key in KEYS if key.option is not None}
     assert enumerated == covered
+    # the inequality keys that take index names run end to end in their own tests here
+    own = {
+        ("measures", "indices"): test_indices_choose_table_i_and_ii_with_intervals,
+        ("measures", "inequality_weights"): test_inequality_weights_per_index,
+        ("measures", "ge_alpha"): test_ge_alpha_is_an_alias_of_indices,
+    }
+    named = {(key.section, key.name) for key in KEYS if key.kind in ("indices", "weights")}
+    assert named | {("measures", "ge_alpha")} == set(own)
+    assert all(callable(test) for test in own.values())
 
 
 @pytest.mark.slow
@@ -169,6 +349,14 @@ def test_each_option_value_runs_end_to_end(tmp_path, section, key, value):
             np.testing.assert_allclose(sums, 1.0)
         else:
             assert set(results.spatial.weights.adjacency) == {1.0}
+    svg = (results.out_dir / "figures" / "gini_theil.svg").read_text(encoding="utf-8")
+    if key == "ci":
+        # the Gini/Theil figure shades the intervals and says what they are
+        assert 'id="gini_band"' in svg and 'id="theil_band"' in svg
+        method = {"percentile": "percentile", "bca": "BCa"}[value]
+        assert f"Gini: 95 % {method} bootstrap interval" in svg
+    else:
+        assert "gini_band" not in svg and "bootstrap interval" not in svg
     if key == "ci":
         table = results.tables["table_I"]
         assert (table["gini_lo"] <= table["gini"]).all() and (
@@ -324,6 +512,21 @@ def test_each_entropy_is_computed_once_per_year_and_regions_dissolved_once(tmp_p
         ('theil = ["T", "X"]', r"\[measures\] theil = 'X' is not a Theil index kind"),
         ("k = 0", r"\[measures\] k: must be ≥ 1 \(got 0\)"),
         ("alpha = 1", r"\[measures\] alpha: must be > 0 and < 1 \(got 1\)"),
+        ('indices = ["gini", "ge(x)"]', r"\[measures\] indices: unknown index 'ge\(x\)'; valid "
+         r'forms: "gini", "theil_t", "theil_l", "ge\(α\)" .*"atkinson\(ε\)" .*"cv"\.$'),
+        ('indices = ["atkinson(-1)"]', r"\[measures\] indices: 'atkinson\(-1\)': the Atkinson "
+         r"index needs an inequality aversion ε ≥ 0"),
+        ('indices = ["gini", "GE(2)", "ge(2.0)"]', r"\[measures\] indices: 'ge\(2\.0\)' repeats "
+         r"'GE\(2\)'"),
+        ("indices = []", r"\[measures\] indices = \[\]: expected a list of index names"),
+        ('indices = ["gini"]\nge_alpha = [2]', r"\[measures\] ge_alpha and \[measures\] indices"),
+        ('indices = ["gini"]\ntheil = ["L"]', r"\[measures\] theil and \[measures\] indices"),
+        ('inequality_weights = { gini = "equal", theel = "area" }', r"\[measures\] "
+         r"inequality_weights: 'theel' is neither an index family \(gini, theil, ge, atkinson, "
+         r"cv\) nor an index name"),
+        ('inequality_weights = { gini = 3 }', r"\[measures\] inequality_weights: gini = 3: "
+         r'expected "equal", "area" or a column'),
+        ("inequality_weights = 2", r"\[measures\] inequality_weights = 2: expected"),
     ],
 )  # fmt: skip
 def test_errors_name_the_toml_key_once(tmp_path, measures, message):

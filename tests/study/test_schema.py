@@ -56,3 +56,22 @@ def test_a_study_file_is_validated_before_anything_is_read(tmp_path):
     path.write_text('[data]\nfile = "missing.csv"\nunit = "u"\nyear = "y"\n', encoding="utf-8")
     with pytest.raises(StudyConfigError, match=r"^study\.toml: \[data\] quantity is required"):
         StudyConfig.from_toml(path)
+
+
+def test_indices_and_weights_tables_round_trip_through_toml():
+    from geoagglom.study.schema import to_toml
+
+    config = {
+        "data": {"file": "x.csv", "unit": "u", "year": "y", "quantity": "q"},
+        "measures": {
+            "indices": ["GINI", "ge( 2.0 )", "Atkinson(0.5)"],
+            "inequality_weights": {"theil": "population", "GE(2)": "area"},
+        },
+    }
+    values = validate(config)
+    assert values["measures"]["indices"] == ["gini", "ge(2)", "atkinson(0.5)"]
+    assert values["measures"]["inequality_weights"] == {"theil": "population", "ge(2)": "area"}
+    text = to_toml(values)
+    assert 'inequality_weights = { theil = "population", "ge(2)" = "area" }' in text
+    again = validate({k: v for k, v in tomllib.loads(text).items() if isinstance(v, dict)})
+    assert again["measures"] == values["measures"]
