@@ -74,7 +74,6 @@ REPORT = {
             "Per year, the inequality indices of the regions' entropies; each region's "
             "entropy comes from its own summed balances and dissolved land area."
         ),
-        "section.table_II": "Table II: Theil T of the units' entropy, within and between regions",
         "about.table_II": "Within and between parts are computed directly and add up to the total.",
         "table_I_weights": "Weights across regions: {said}.",
         "table_I_intervals": (
@@ -86,9 +85,6 @@ REPORT = {
         ),
         "table_II_other": "Table II ({index}): within and between regions, {weighting}",
         "table_II_intervals": "Intervals (<part>_lo, <part>_hi): units resampled within regions.",
-        "section.table_II_theil_L": "Table II (Theil L)",
-        "about.table_II_theil_L": "The same decomposition of Theil L (GE(0)).",
-        "section.table_II_gini": "Table II (Gini, Dagum)",
         "about.table_II_gini": (
             "Dagum's decomposition of the Gini: within, net between and transvariation."
         ),
@@ -230,7 +226,6 @@ REPORT = {
         "about.table_I": (
             "各年份区域金融熵的差异指数；每个区域的金融熵由其汇总余额与合并后的土地面积计算。"
         ),
-        "section.table_II": "表 II：单元金融熵的泰尔 T 指数，区域内与区域间",
         "about.table_II": "区域内与区域间部分分别直接计算，二者之和等于总体。",
         "table_I_weights": "区域间的权重：{said}。",
         "table_I_intervals": (
@@ -240,9 +235,6 @@ REPORT = {
         "table_II_main": "表 II：单元金融熵的{index}，区域内与区域间，{weighting}",
         "table_II_other": "表 II（{index}）：区域内与区域间，{weighting}",
         "table_II_intervals": "区间（<part>_lo、<part>_hi）：在区域内对单元重抽样。",
-        "section.table_II_theil_L": "表 II（泰尔 L 指数）",
-        "about.table_II_theil_L": "泰尔 L 指数（GE(0)）的同样分解。",
-        "section.table_II_gini": "表 II（基尼系数，Dagum 分解）",
         "about.table_II_gini": "基尼系数的 Dagum 分解：区域内、净区域间与超变密度。",
         "section.moran_trend": "各年全局 Moran's I",
         "about.moran_trend": (

@@ -21,9 +21,7 @@ from geoagglom.study.provenance import versions
 #: are ``section.<name>`` and ``about.<name>`` in :data:`geoagglom.study.i18n.REPORT`.
 SECTIONS = (
     "table_I",
-    "table_II",
-    "table_II_theil_L",
-    "table_II_gini",
+    "table_II",  # one section per decomposed index: see _sections
     "moran_trend",
     "spillover_siphoning",
     "lisa_transitions",
@@ -143,6 +141,9 @@ def _sections(results, t, lang):
     weights = m.inequality_weights
     out = {}
     for name in SECTIONS:
+        if name == "table_II":
+            out.update(_decompositions(m, t, lang))
+            continue
         heading, about = t(f"section.{name}"), t(f"about.{name}")
         if name == "table_I":
             said = "; ".join(
@@ -152,22 +153,24 @@ def _sections(results, t, lang):
             about += " " + t("table_I_weights", said=said)
             if m.bootstrap:
                 about += " " + t("table_I_intervals", ci=m.ci, replicates=m.bootstrap)
-        elif name == "table_II":
-            for choice in table_two_indices(m):
-                table = table_two_name(choice)
-                fields = {
-                    "index": index_label(choice, lang),
-                    "weighting": weighting_text(weights, choice, lang),
-                }
-                key = "table_II_main" if table == "table_II" else "table_II_other"
-                body = t("about.table_II_gini" if choice.family == "gini" else "about.table_II")
-                if m.bootstrap:
-                    body += " " + t("table_II_intervals")
-                out[table] = (t(key, **fields), body)
-            continue
-        elif name in ("table_II_theil_L", "table_II_gini"):
-            continue  # among the decomposed indices above
         out[name] = (heading, about)
+    return out
+
+
+def _decompositions(measures, t, lang):
+    """Table II's sections: one per decomposed index, with its weighting in the heading."""
+    out = {}
+    for choice in table_two_indices(measures):
+        table = table_two_name(choice)
+        fields = {
+            "index": index_label(choice, lang),
+            "weighting": weighting_text(measures.inequality_weights, choice, lang),
+        }
+        key = "table_II_main" if table == "table_II" else "table_II_other"
+        body = t("about.table_II_gini" if choice.family == "gini" else "about.table_II")
+        if measures.bootstrap:
+            body += " " + t("table_II_intervals")
+        out[table] = (t(key, **fields), body)
     return out
 
 
