@@ -172,3 +172,17 @@ def test_unknown_layer_suggests_close_names():
         geoagglom.load_layer("shandon")
     with pytest.raises(InputError, match="No bundled grouping"):
         geoagglom.load_grouping("shandong")
+
+
+@pytest.mark.parametrize("name", ["china-prefectures", "shandong", "shandong-2004-2016"])
+def test_catalog_records_the_valid_coverages_and_their_fingerprints(name):
+    """What dissolve_regions trusts without a check: the layer is a valid coverage, and
+    the recorded fingerprint is that of the layer as loaded."""
+    from geoagglom.data.catalog import catalog, known_valid_coverage
+    from geoagglom.data.regions import coverage_fingerprint
+
+    entry = catalog()["layers"][name]
+    layer = geoagglom.load_layer(name)
+    assert known_valid_coverage(name)
+    assert shapely.coverage_is_valid(layer.geometry.to_numpy())
+    assert coverage_fingerprint(layer.geometry.to_numpy()) == entry["coverage_fingerprint"]

@@ -263,3 +263,83 @@ def test_dissolve_falls_back_only_in_the_broken_region():
         assert out.geometry.loc[r].equals(shapely.union_all(members))
     assert out.geometry.loc[2].equals(shapely.box(0, 2, 2, 3))
     np.testing.assert_allclose(out["v"], [1, 5, 9, 13])
+
+
+# --------------------------------------------------------------------------- known coverages
+
+
+def test_a_bundled_layer_as_loaded_is_a_known_coverage_and_any_edit_is_checked():
+    import geoagglom
+
+    pref = geoagglom.load_layer("china-prefectures")
+    by = pref["province_adcode"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        known = dissolve_regions(pref, by)
+        assert known.attrs["known_coverage"] is True
+        # a copy of the layer is still the layer
+        assert dissolve_regions(pref.copy(), by).attrs["known_coverage"] is True
+        # an edited geometry, a subset or another CRS: not known, checked as usual
+        edited = pref.copy()
+        edited.loc[edited.index[0], "geometry"] = shapely.affinity.translate(
+            edited.geometry.iloc[0], 1e-9
+        )
+        assert dissolve_regions(edited, by).attrs["known_coverage"] is False
+        subset = pref.iloc[:200]
+        assert dissolve_regions(subset, by.iloc[:200]).attrs["known_coverage"] is False
+        projected = pref.to_crs(3857)
+        out = dissolve_regions(projected, by, check_area=False)
+        assert out.attrs["known_coverage"] is False
+        # the same regions either way
+        checked = dissolve_regions(pref, by, verify_coverage=True)
+    trusted_union = checked.geometry.to_numpy()
+    assert shapely.equals(known.geometry.to_numpy(), trusted_union).all()
+    assert checked.attrs["robust_regions"] == []
+
+
+def test_a_broken_copy_of_a_bundled_layer_is_not_trusted():
+    """Overlapping units in a copy of a bundled layer: the fingerprint differs, so the
+    per-region checks run and unite the broken province the robust way."""
+    import geoagglom
+
+    pref = geoagglom.load_layer("shandong-2004-2016")
+    grouping = pd.Series(1, index=pref.index)
+    broken = pref.copy()
+    a, b = pref.index[:2]
+    broken.loc[a, "geometry"] = pref.geometry[a].union(pref.geometry[b].buffer(0.01))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = dissolve_regions(broken, grouping)
+    assert out.attrs["known_coverage"] is False
+    assert out.attrs["robust_regions"] == [1]
+
+
+def test_unions_on_threads_equal_the_serial_unions(monkeypatch):
+    from geoagglom.data import regions
+
+    pref = __import__("geoagglom").load_layer("china-prefectures")
+    by = pref["province_adcode"]
+    kwargs = dict(check_area=False, verify_coverage=False)
+    monkeypatch.setattr(regions, "_THREADS_FROM", 10**12)
+    serial = dissolve_regions(pref, by, **kwargs)
+    monkeypatch.setattr(regions, "_THREADS_FROM", 0)
+    monkeypatch.setattr(regions.os, "cpu_count", lambda: 3)
+    threaded = dissolve_regions(pref, by, **kwargs)
+    assert threaded.geometry.geom_equals_exact(serial.geometry, tolerance=0).all()
+    checked = dissolve_regions(pref.iloc[::-1], by.iloc[::-1], check_area=False)
+    assert checked.attrs["known_coverage"] is False and checked.attrs["robust_regions"] == []
+
+
+def test_coverage_fingerprint_sees_every_coordinate():
+    from geoagglom.data.regions import coverage_fingerprint
+
+    pref = __import__("geoagglom").load_layer("shandong")
+    geoms = pref.geometry.to_numpy()
+    base = coverage_fingerprint(geoms)
+    assert coverage_fingerprint(geoms.copy()) == base
+    coords = shapely.get_coordinates(geoms)
+    for k in (1, len(coords) // 2, len(coords) - 2):  # not a ring's closing vertex
+        moved = coords.copy()
+        moved[k, 1] = np.nextafter(moved[k, 1], np.inf)
+        assert coverage_fingerprint(shapely.set_coordinates(geoms.copy(), moved)) != base
+    assert coverage_fingerprint(geoms[::-1]) != base
