@@ -49,6 +49,7 @@ _E2 = _F * (2 - _F)
 _E = math.sqrt(_E2)
 _C2 = (_A**2 + _A**2 * (1 - _F) ** 2 * math.atanh(_E) / _E) / 2  # R_q², authalic radius²
 _QP = (1 - _E2) * (1 / (1 - _E2) + math.atanh(_E) / _E)  # q at the pole
+_RQ = math.sqrt(_C2)
 
 #: Longest edge (radians on the sphere, ~64 km) measured here; rings with longer
 #: edges go to pyproj.
@@ -61,28 +62,57 @@ _RTOL = 1e-10
 _POLAR = 89.0
 
 
+# Taylor coefficients (highest first) of atanh(x)/x in x², tan(z)/z in z², atan(x)/x in x²
+_ATANH = [1 / (2 * j + 1) for j in range(9, -1, -1)]
+_TAN = [21844 / 6081075, 1382 / 155925, 62 / 2835, 17 / 315, 2 / 15, 1 / 3, 1.0]
+_ATAN = [(-1) ** j / (2 * j + 1) for j in range(6, -1, -1)]
+#: Half longitude differences below which tan and atan are their Taylor series (the
+#: first neglected terms are below 1e-22 relative).
+_SMALL = 0.025
+
+
+def _horner(coeffs, x):
+    y = coeffs[0]
+    for c in coeffs[1:]:
+        y = y * x + c
+    return y
+
+
 def _vertex_terms(lat):
     """Per vertex: sin and cos of the authalic latitude beta, tan(beta / 2), and the
     two coefficients of the edge term: d ln k / d beta and
     ((k sin(beta) + k' cos(beta)) / k^5 - sin(beta)) / cos(beta)."""
-    phi = np.radians(lat)
-    s = np.sin(phi)
-    c = np.cos(phi)
-    w2 = 1 - _E2 * s * s
-    q = (1 - _E2) * (s / w2 + np.arctanh(_E * s) / _E)
+    s = np.sin(np.radians(lat))
+    c = np.sqrt((1 - s) * (1 + s))
+    es2 = _E2 * s * s
+    w2 = 1 - es2
+    # q = (1 - e²) (s / w² + atanh(e s) / e), atanh by its series (e s < 0.082)
+    q = (1 - _E2) * s * (1 / w2 + _horner(_ATANH, es2))
     sb = q / _QP
     cb = np.sqrt((1 - sb) * (1 + sb))
     t = sb / (1 + cb)
-    # k: scale of the map along the parallels, R_q cos(beta) / (N cos(phi))
-    rq = math.sqrt(_C2)
+    # k = R_q cos(beta) / (N cos(phi)), the map's scale along the parallels;
+    # d beta / d phi = M / (R_q k); d ln k / d beta from d ln k / d phi
     w = np.sqrt(w2)
-    k = rq * cb * w / (_A * c)
-    # d beta / d phi = M / (R_q k), and d ln k / d phi
-    dbeta = _A * (1 - _E2) / (w2 * w * rq * k)
-    dlnk = (-(sb / cb) * dbeta - _E2 * s * c / w2 + s / c) / dbeta  # d ln k / d beta
+    k = (_RQ / _A) * cb * w / c
+    dbeta = (_A * (1 - _E2) / _RQ) / (w2 * w * k)
+    dlnk = (s / c - _E2 * s * c / w2) / dbeta - sb / cb
     k2 = k * k
     across = ((sb + cb * dlnk) / (k2 * k2) - sb) / cb
     return sb, cb, t, dlnk, across
+
+
+def _trapezoid(dlon, t1, t2):
+    """2 atan(tan(dlon / 2) (t1 + t2) / (1 + t1 t2)), by series for short edges."""
+    z = dlon / 2
+    m = (t1 + t2) / (1 + t1 * t2)
+    z2 = z * z
+    x = z * _horner(_TAN, z2) * m
+    out = 2 * x * _horner(_ATAN, x * x)
+    big = np.flatnonzero(np.abs(z) >= _SMALL)
+    if len(big):
+        out[big] = 2 * np.arctan(np.tan(z[big]) * m[big])
+    return out
 
 
 def _lon_diff(lon1, lon2):
@@ -120,7 +150,7 @@ def ring_areas(lon, lat, bounds):
     dlon = np.radians(_lon_diff(lon, lon[nxt]))
     t1, t2 = t, t[nxt]
     # exact: the spherical trapezoid between the great circle and the equator
-    trapezoid = 2 * np.arctan(np.tan(dlon / 2) * (t1 + t2) / (1 + t1 * t2))
+    trapezoid = _trapezoid(dlon, t1, t2)
     # the geodesic's image lies kappa s (L - s) / 2 to the left of the great circle
     cbm = (cb + cb[nxt]) / 2
     dx = cbm * dlon

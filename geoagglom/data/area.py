@@ -38,7 +38,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
-from geoagglom.compute import is_dask, require_dask
+from geoagglom.compute import is_dask, require_dask, thread_pool
 from geoagglom.errors import InputError, format_ids
 from geoagglom.options import AREA_METHODS
 
@@ -150,8 +150,9 @@ def _geodesic_areas_m2(geoms, threads=None):
     return np.bincount(owner, weights=sign * ring_area, minlength=len(geoms))
 
 
-#: Vertices per block of the vectorised area (bounded temporaries, cache-sized).
-_BLOCK = 262_144
+#: Vertices per block of the vectorised area: its temporaries (64 KiB) stay in the
+#: cache and under the allocator's mmap threshold (no page faults for each of them).
+_BLOCK = 8192
 
 
 def _vectorised_rings(lon, lat, bounds, threads=None):
@@ -174,11 +175,9 @@ def _vectorised_rings(lon, lat, bounds, threads=None):
         for a, b in pairs:
             block(a, b)
     else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(n_threads) as pool:
-            for job in [pool.submit(block, a, b) for a, b in pairs]:
-                job.result()
+        pool = thread_pool(n_threads)
+        for job in [pool.submit(block, a, b) for a, b in pairs]:
+            job.result()
     return out
 
 
@@ -215,15 +214,13 @@ def _pyproj_rings(lon, lat, bounds, out, rings, threads=None):
     if n_threads <= 1 or len(rings) < 2:
         _ring_areas(lon, lat, bounds, out, rings)
         return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(n_threads) as pool:
-        jobs = [
-            pool.submit(_ring_areas, lon, lat, bounds, out, part)
-            for part in np.array_split(rings, 4 * n_threads)
-        ]
-        for job in jobs:
-            job.result()
+    pool = thread_pool(n_threads)
+    jobs = [
+        pool.submit(_ring_areas, lon, lat, bounds, out, part)
+        for part in np.array_split(rings, 4 * n_threads)
+    ]
+    for job in jobs:
+        job.result()
 
 
 #: Vertices from which the geodesic area is computed on several threads.

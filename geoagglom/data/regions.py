@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoagglom.compute import is_dask, require_dask
+from geoagglom.compute import is_dask, require_dask, thread_pool
 from geoagglom.data.area import land_area
 from geoagglom.errors import AreaMismatchWarning, InputError, format_ids
 
@@ -513,13 +513,11 @@ def _union_by_region(geoms, codes, n_regions, check=True):
         for k in range(n_regions):
             unite(k)
     else:
-        from concurrent.futures import ThreadPoolExecutor
-
         size = np.add.reduceat(n_vertices, bounds[:-1]) if len(n_vertices) else np.zeros(0)
         size = np.where(np.diff(bounds) > 0, size, 0)
-        with ThreadPoolExecutor(n_threads) as pool:
-            for job in [pool.submit(unite, k) for k in np.argsort(-size, kind="stable")]:
-                job.result()
+        pool = thread_pool(n_threads)
+        for job in [pool.submit(unite, k) for k in np.argsort(-size, kind="stable")]:
+            job.result()
     has_empty = np.bincount(codes[order], weights=empty, minlength=n_regions) > 0
     ok = ~has_empty & ~failed
     if check:
