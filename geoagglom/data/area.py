@@ -3,8 +3,9 @@
 Two methods, both exact for the polygons as drawn:
 
 ``"geodesic"`` (default)
-    Each ring's area on the WGS84 ellipsoid with edges taken as geodesics
-    (Karney's algorithm, via :class:`pyproj.Geod`). Holes are subtracted and the
+    Each ring's area on the WGS84 ellipsoid with edges taken as geodesics (the
+    area of Karney's algorithm in :class:`pyproj.Geod`, computed for all rings at
+    once, see below). Holes are subtracted and the
     parts of a multipolygon are added, whatever the ring orientation in the file.
 ``"equal-area"``
     The planar area in an equal-area projection: an Albers conic fitted to the
@@ -22,8 +23,10 @@ sphere, where each edge's great-circle trapezoid is exact and the small bend of
 the geodesic's image (``O(e² L³)``, about 0.1 m² for a 1 km edge) is added in
 closed form. They agree with GeographicLib's (a ``pyproj.Geod`` loop over the same
 rings) to 1e-12 relative on the bundled layers and on grids, within GeographicLib's
-own rounding (about 1e-4 m² per ring). Rings with edges over ~64 km, with vertices
-within a degree of a pole, or around a pole are measured by GeographicLib itself.
+own rounding (about 1e-4 m² per ring). Rings with edges over ~64 km, thin rings
+whose long edges could bring the neglected part of the bend to 1e-10 of their area,
+and rings near (within a degree) or around a pole are measured by GeographicLib
+itself, through pyproj.
 
 A planar area is never computed in a geographic (longitude/latitude) CRS.
 """

@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from geoagglom.data.area import land_area
-from geoagglom.data.catalog import bundled_dir, catalog_rows
+from geoagglom.data.catalog import bundled_dir, catalog_rows, register_coverage
 from geoagglom.data.catalog import catalog as _catalog
 from geoagglom.errors import GeometryRepairWarning, InputError, format_ids
 
@@ -74,6 +74,9 @@ def load_layer(name):
     gdf["province_adcode"] = gdf["province_adcode"].astype("int64")
     gdf = gdf.set_index("adcode")
     gdf.attrs["layer"] = name
+    if entry.get("valid_coverage"):
+        # dissolve_regions recognises these very geometries and needs no coverage check
+        register_coverage(gdf.geometry.array)
     return gdf
 
 

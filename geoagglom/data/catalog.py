@@ -6,11 +6,20 @@ layers without loading pandas or geopandas.
 
 from __future__ import annotations
 
+import itertools
 import tomllib
+import weakref
 from functools import cache
 from pathlib import Path
 
-__all__ = ["bundled_dir", "catalog", "catalog_rows", "known_valid_coverage"]
+__all__ = [
+    "bundled_dir",
+    "catalog",
+    "catalog_rows",
+    "known_coverage",
+    "known_valid_coverage",
+    "register_coverage",
+]
 
 
 def bundled_dir():
@@ -91,3 +100,53 @@ def known_valid_coverage(name):
     """
     entry = catalog()["layers"].get(name) if isinstance(name, str) else None
     return bool(entry and entry.get("valid_coverage", False))
+
+
+# id(geometry) -> (weak reference, load number): the geometries of each load of a
+# bundled valid coverage, as load_layer made them (shapely geometries are immutable:
+# the same object is the same geometry; an edit or a reprojection makes new ones)
+_LOADED = {}
+_LOADS = itertools.count(1)
+
+
+def register_coverage(geoms):
+    """Record ``geoms`` (one load of a bundled valid coverage) for :func:`known_coverage`.
+
+    Parameters
+    ----------
+    geoms : sequence of shapely geometries
+    """
+    load = next(_LOADS)
+    for g in geoms:
+        key = id(g)
+        _LOADED[key] = (weakref.ref(g, lambda _, key=key: _LOADED.pop(key, None)), load)
+
+
+def known_coverage(geoms):
+    """True when every geometry comes from one and the same load of a bundled layer
+    that the catalog records as a valid coverage (any subset of it is one too).
+
+    Parameters
+    ----------
+    geoms : sequence of shapely geometries
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from geoagglom.data.catalog import known_coverage
+    >>> known_coverage([shapely.box(0, 0, 1, 1)])
+    False
+    """
+    loads = set()
+    for g in geoms:
+        entry = _LOADED.get(id(g))
+        if entry is None or entry[0]() is not g:
+            return False
+        loads.add(entry[1])
+        if len(loads) > 1:
+            return False
+    return len(loads) == 1

@@ -9,7 +9,6 @@ a unit that does not exist, is an error.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import warnings
@@ -153,11 +152,11 @@ def dissolve_regions(
         Check each region's coverage union where it can fail (see
         :func:`_union_by_region`: a valid result whose planar area is the
         members' sum) and unite the failing regions the robust way. A bundled
-        layer as loaded (the catalog records it as a valid coverage, and the
-        geometries' :func:`coverage_fingerprint` matches) needs no check, and
-        gets none. ``False`` trusts any layer to be a clean coverage and skips
-        the checks, like geopandas' ``dissolve(method="coverage")``; only GEOS
-        errors still fall back.
+        layer as loaded, or any subset of it (the catalog records it as a valid
+        coverage, and the geometries are the ones :func:`geoagglom.load_layer`
+        made), needs no check, and gets none. ``False`` trusts any layer to be a
+        clean coverage and skips the checks, like geopandas'
+        ``dissolve(method="coverage")``; only GEOS errors still fall back.
 
     Returns
     -------
@@ -394,65 +393,15 @@ def _dissolve_dask(
     )
 
 
-def coverage_fingerprint(geoms):
-    """A short fingerprint of a layer's geometries, to recognise a bundled layer unchanged.
-
-    Every coordinate (as its 64-bit pattern) enters a position-weighted sum modulo
-    2**64 with odd weights, so changing any single coordinate changes the sum;
-    the per-unit vertex and part counts and the sum are then hashed. It costs about
-    1 ms per 100k vertices (a hash of the WKB would take 20 times longer).
-
-    Parameters
-    ----------
-    geoms : array of shapely geometries
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> import shapely
-    >>> from geoagglom.data.regions import coverage_fingerprint
-    >>> a = coverage_fingerprint([shapely.box(0, 0, 1, 1)])
-    >>> a == coverage_fingerprint([shapely.box(0, 0, 1, 1)])
-    True
-    >>> a == coverage_fingerprint([shapely.box(0, 0, 1, 1.000000001)])
-    False
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    words = np.ascontiguousarray(shapely.get_coordinates(geoms)).view(np.uint64).ravel()
-    weights = np.arange(len(words), dtype=np.uint64)
-    weights *= np.uint64(2)
-    weights += np.uint64(1)
-    weights *= np.uint64(0x9E3779B97F4A7C15)  # wraps modulo 2**64, stays odd
-    weights *= words
-    total = np.bitwise_xor.reduce(weights) if len(words) else np.uint64(0)
-    folded = weights.sum(dtype=np.uint64) if len(words) else np.uint64(0)
-    h = hashlib.blake2b(digest_size=16)
-    for part in (
-        shapely.get_num_coordinates(geoms).astype(np.int64),
-        shapely.get_num_geometries(geoms).astype(np.int64),
-        np.array([total, folded], dtype=np.uint64),
-    ):
-        h.update(part.tobytes())
-    return h.hexdigest()
-
-
 def _known_coverage(units, geoms):
-    """True when ``units`` holds exactly the geometries of a bundled layer that the
-    catalog records as a valid coverage (``valid_coverage``, ``coverage_fingerprint``):
-    its coverage unions are then exact and need no check. Any edited, reprojected,
-    reordered or partial copy of the layer is checked as usual."""
-    from geoagglom.data.catalog import catalog
+    """True when ``units`` holds geometries of one load of a bundled layer that the
+    catalog records as a valid coverage (``valid_coverage``; checked when the layer is
+    built and in its tests), unchanged (the very objects load_layer made; any subset
+    of them is a valid coverage too): their coverage unions are exact and need no
+    check. An edited, reprojected or re-read copy is checked as usual."""
+    from geoagglom.data.catalog import known_coverage
 
-    name = getattr(units, "attrs", {}).get("layer")
-    entry = catalog()["layers"].get(name) if isinstance(name, str) else None
-    if not entry or not entry.get("valid_coverage") or "coverage_fingerprint" not in entry:
-        return False
-    if len(geoms) != entry["units"] or units.crs is None or not units.crs.equals("EPSG:4326"):
-        return False
-    return coverage_fingerprint(geoms) == entry["coverage_fingerprint"]
+    return known_coverage(geoms)
 
 
 #: Vertices from which the regions are united on several threads (GEOS releases the GIL).

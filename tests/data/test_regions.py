@@ -277,29 +277,33 @@ def test_a_bundled_layer_as_loaded_is_a_known_coverage_and_any_edit_is_checked()
         warnings.simplefilter("ignore")
         known = dissolve_regions(pref, by)
         assert known.attrs["known_coverage"] is True
-        # a copy of the layer is still the layer
+        # a copy or a subset of the layer is still (part of) the valid coverage
         assert dissolve_regions(pref.copy(), by).attrs["known_coverage"] is True
-        # an edited geometry, a subset or another CRS: not known, checked as usual
+        subset = pref.iloc[:200]
+        assert dissolve_regions(subset, by.iloc[:200]).attrs["known_coverage"] is True
+        # an edited geometry, another CRS, or two loads mixed: checked as usual
         edited = pref.copy()
         edited.loc[edited.index[0], "geometry"] = shapely.affinity.translate(
             edited.geometry.iloc[0], 1e-9
         )
         assert dissolve_regions(edited, by).attrs["known_coverage"] is False
-        subset = pref.iloc[:200]
-        assert dissolve_regions(subset, by.iloc[:200]).attrs["known_coverage"] is False
         projected = pref.to_crs(3857)
         out = dissolve_regions(projected, by, check_area=False)
         assert out.attrs["known_coverage"] is False
-        # the same regions either way
-        checked = dissolve_regions(pref, by, verify_coverage=True)
-    trusted_union = checked.geometry.to_numpy()
-    assert shapely.equals(known.geometry.to_numpy(), trusted_union).all()
+        again = geoagglom.load_layer("china-prefectures")
+        mixed = pd.concat([pref.iloc[:100], again.iloc[100:]])
+        assert dissolve_regions(mixed, by).attrs["known_coverage"] is False
+        assert dissolve_regions(again, by).attrs["known_coverage"] is True
+        # without the shortcut, the checks find nothing to repair: the same regions
+        checked = dissolve_regions(mixed, by)
+    assert shapely.equals(known.geometry.to_numpy(), checked.geometry.to_numpy()).all()
     assert checked.attrs["robust_regions"] == []
+    np.testing.assert_allclose(known["area_geometry_km2"], checked["area_geometry_km2"], rtol=1e-12)
 
 
 def test_a_broken_copy_of_a_bundled_layer_is_not_trusted():
-    """Overlapping units in a copy of a bundled layer: the fingerprint differs, so the
-    per-region checks run and unite the broken province the robust way."""
+    """Overlapping units in a copy of a bundled layer: the edited geometry is not the
+    loaded one, so the per-region checks run and unite the broken region the robust way."""
     import geoagglom
 
     pref = geoagglom.load_layer("shandong-2004-2016")
@@ -326,20 +330,10 @@ def test_unions_on_threads_equal_the_serial_unions(monkeypatch):
     monkeypatch.setattr(regions.os, "cpu_count", lambda: 3)
     threaded = dissolve_regions(pref, by, **kwargs)
     assert threaded.geometry.geom_equals_exact(serial.geometry, tolerance=0).all()
-    checked = dissolve_regions(pref.iloc[::-1], by.iloc[::-1], check_area=False)
+    # re-read geometries (new objects): checked, on threads too, and nothing to repair
+    fresh = pref.set_geometry(
+        gpd.GeoSeries(shapely.from_wkb(shapely.to_wkb(pref.geometry.to_numpy())), crs=4326).values
+    )
+    checked = dissolve_regions(fresh, by, check_area=False)
     assert checked.attrs["known_coverage"] is False and checked.attrs["robust_regions"] == []
-
-
-def test_coverage_fingerprint_sees_every_coordinate():
-    from geoagglom.data.regions import coverage_fingerprint
-
-    pref = __import__("geoagglom").load_layer("shandong")
-    geoms = pref.geometry.to_numpy()
-    base = coverage_fingerprint(geoms)
-    assert coverage_fingerprint(geoms.copy()) == base
-    coords = shapely.get_coordinates(geoms)
-    for k in (1, len(coords) // 2, len(coords) - 2):  # not a ring's closing vertex
-        moved = coords.copy()
-        moved[k, 1] = np.nextafter(moved[k, 1], np.inf)
-        assert coverage_fingerprint(shapely.set_coordinates(geoms.copy(), moved)) != base
-    assert coverage_fingerprint(geoms[::-1]) != base
+    assert checked.geometry.geom_equals_exact(serial.geometry, tolerance=0).all()
