@@ -84,12 +84,15 @@ def _summarise(results):
 
 
 def _layers(_args):
-    import pandas as pd
+    # the catalog alone (standard library): listing it needs neither pandas nor geopandas
+    from geoagglom.data.catalog import catalog_rows
 
-    from geoagglom.data.boundaries import list_layers
-
-    with pd.option_context("display.max_colwidth", 90, "display.width", 160):
-        print(list_layers().to_string(index=False))
+    rows = [{k: str(v) for k, v in row.items()} for row in catalog_rows()]
+    columns = ("name", "kind", "units", "description")
+    width = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns[:-1]}
+    print("  ".join(c.ljust(width[c]) for c in columns[:-1]) + "  description")
+    for r in rows:
+        print("  ".join(r[c].ljust(width[c]) for c in columns[:-1]) + "  " + r["description"])
 
 
 def write_csv_atomic(frame, path):

@@ -92,3 +92,31 @@ def compute_client(workers=None, address=None, *, processes=True, threads_per_wo
         processes=processes,
         dashboard_address=None,
     )
+
+
+_POOLS = {}
+
+
+def thread_pool(n_threads):
+    """A process-wide pool of ``n_threads`` threads, created on first use and kept.
+
+    For work that releases the GIL (GEOS unions, numpy array operations, pyproj):
+    starting threads for every call costs more than a small job itself on a busy
+    machine. Callers submit and wait for their own jobs; nothing else shares state.
+
+    Parameters
+    ----------
+    n_threads : int
+
+    Returns
+    -------
+    concurrent.futures.ThreadPoolExecutor
+    """
+    pool = _POOLS.get(n_threads)
+    if pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = _POOLS.setdefault(
+            n_threads, ThreadPoolExecutor(n_threads, thread_name_prefix="geoagglom")
+        )
+    return pool

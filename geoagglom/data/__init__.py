@@ -1,19 +1,35 @@
-"""Data in: bundled layers, boundary files, land areas, names, matching, regions."""
+"""Data in: bundled layers, boundary files, land areas, names, matching, regions.
 
-from geoagglom.data.area import land_area
-from geoagglom.data.boundaries import list_layers, load_grouping, load_layer, read_boundaries
-from geoagglom.data.matching import MatchResult, match_units
-from geoagglom.data.points import points_to_units
-from geoagglom.data.regions import dissolve_regions
+The names below are imported on first use, so that ``import geoagglom.data.catalog``
+(the command line's ``geoagglom layers``) does not load pandas and geopandas.
+"""
 
-__all__ = [
-    "MatchResult",
-    "dissolve_regions",
-    "land_area",
-    "list_layers",
-    "load_grouping",
-    "load_layer",
-    "match_units",
-    "points_to_units",
-    "read_boundaries",
-]
+from importlib import import_module
+
+# public name -> the module that defines it
+_PUBLIC = {
+    "MatchResult": "geoagglom.data.matching",
+    "dissolve_regions": "geoagglom.data.regions",
+    "land_area": "geoagglom.data.area",
+    "list_layers": "geoagglom.data.boundaries",
+    "load_grouping": "geoagglom.data.boundaries",
+    "load_layer": "geoagglom.data.boundaries",
+    "match_units": "geoagglom.data.matching",
+    "points_to_units": "geoagglom.data.points",
+    "read_boundaries": "geoagglom.data.boundaries",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geoagglom.data' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(__all__) | set(globals()))

@@ -8,9 +8,7 @@ non-missing unit id, in EPSG:4326, with valid polygonal geometries and an
 from __future__ import annotations
 
 import difflib
-import tomllib
 import warnings
-from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,29 +17,9 @@ import pandas as pd
 import shapely
 
 from geoagglom.data.area import land_area
+from geoagglom.data.catalog import bundled_dir, catalog_rows, register_coverage
+from geoagglom.data.catalog import catalog as _catalog
 from geoagglom.errors import GeometryRepairWarning, InputError, format_ids
-
-
-def bundled_dir():
-    """Folder holding the bundled layers.
-
-    Installed packages carry it as ``geoagglom/boundaries``; a source checkout
-    keeps it at the top level, next to the package.
-    """
-    here = Path(__file__).resolve().parents[1]  # the package folder
-    for candidate in (here / "boundaries", here.parent / "boundaries"):
-        if (candidate / "catalog.toml").is_file():
-            return candidate
-    raise FileNotFoundError(
-        "geoagglom's bundled boundaries are missing; reinstall the package "
-        "(python -m pip install --force-reinstall geoagglom)."
-    )
-
-
-@cache
-def _catalog():
-    with open(bundled_dir() / "catalog.toml", "rb") as f:
-        return tomllib.load(f)
 
 
 def list_layers():
@@ -53,18 +31,7 @@ def list_layers():
         One row per entry: ``name``, ``kind`` ("layer" or "grouping"), ``units``
         (or regions, for a grouping), ``description``.
     """
-    rows = []
-    for kind, key, count in (("layer", "layers", "units"), ("grouping", "groupings", "regions")):
-        for name, entry in _catalog()[key].items():
-            rows.append(
-                {
-                    "name": name,
-                    "kind": kind,
-                    "units": entry[count],
-                    "description": entry["description"],
-                }
-            )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(catalog_rows())
 
 
 def _entry(kind, name):
@@ -107,6 +74,9 @@ def load_layer(name):
     gdf["province_adcode"] = gdf["province_adcode"].astype("int64")
     gdf = gdf.set_index("adcode")
     gdf.attrs["layer"] = name
+    if entry.get("valid_coverage"):
+        # dissolve_regions recognises these very geometries and needs no coverage check
+        register_coverage(gdf.geometry.array)
     return gdf
 
 

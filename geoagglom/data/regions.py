@@ -10,13 +10,14 @@ a unit that does not exist, is an error.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 
 import numpy as np
 import pandas as pd
 import shapely
 
-from geoagglom.compute import is_dask, require_dask
+from geoagglom.compute import is_dask, require_dask, thread_pool
 from geoagglom.data.area import land_area
 from geoagglom.errors import AreaMismatchWarning, InputError, format_ids
 
@@ -150,9 +151,11 @@ def dissolve_regions(
     verify_coverage : bool, default True
         Check each region's coverage union where it can fail (see
         :func:`_union_by_region`: a valid result whose planar area is the
-        members' sum) and unite the failing regions the robust way. ``False``
-        trusts the layer to be a clean coverage (as the bundled layers are,
-        checked in their tests) and skips the checks, like geopandas'
+        members' sum) and unite the failing regions the robust way. A bundled
+        layer as loaded, or any subset of it (the catalog records it as a valid
+        coverage, and the geometries are the ones :func:`geoagglom.load_layer`
+        made), needs no check, and gets none. ``False`` trusts any layer to be a
+        clean coverage and skips the checks, like geopandas'
         ``dissolve(method="coverage")``; only GEOS errors still fall back.
 
     Returns
@@ -166,7 +169,8 @@ def dissolve_regions(
         ``robust_regions``: the regions united the robust way (``make_valid``
         then ``union_all``) because their coverage union failed its checks
         (an invalid result, an area other than the members' summed area, or
-        a GEOS error).
+        a GEOS error), and ``known_coverage``: True when the layer was
+        recognised as an unchanged bundled coverage and not checked.
 
     Raises
     ------
@@ -240,7 +244,8 @@ def dissolve_regions(
 
     geoms = geometry.to_numpy()
     codes = pd.Index(out.index).get_indexer(region.to_numpy())
-    return _geometry_result(
+    known = verify_coverage and _known_coverage(units, geoms)
+    result = _geometry_result(
         out,
         members,
         geoms,
@@ -251,8 +256,10 @@ def dissolve_regions(
         check_area,
         area_rtol,
         from_geometry,
-        check=verify_coverage,
+        check=verify_coverage and not known,
     )
+    result.attrs["known_coverage"] = known
+    return result
 
 
 def _geometry_result(
@@ -302,6 +309,7 @@ def _geometry_result(
     result.attrs["members"] = members
     result.attrs["union_method"] = method
     result.attrs["robust_regions"] = [out.index[k] for k in robust]
+    result.attrs["known_coverage"] = False
     return result
 
 
@@ -385,6 +393,27 @@ def _dissolve_dask(
     )
 
 
+def _known_coverage(units, geoms):
+    """True when ``units`` holds geometries of one load of a bundled layer that the
+    catalog records as a valid coverage (``valid_coverage``; checked when the layer is
+    built and in its tests), unchanged (the very objects load_layer made; any subset
+    of them is a valid coverage too): their coverage unions are exact and need no
+    check. An edited, reprojected or re-read copy is checked as usual."""
+    from geoagglom.data.catalog import known_coverage
+
+    return known_coverage(geoms)
+
+
+#: Vertices from which the regions are united on several threads (GEOS releases the GIL).
+_THREADS_FROM = 50_000
+
+
+def _union_threads(n_vertices):
+    if n_vertices < _THREADS_FROM:
+        return 1
+    return max(min(os.cpu_count() or 1, 4), 1)
+
+
 def _union_by_region(geoms, codes, n_regions, check=True):
     """Union of each region's members: the coverage union, checked where it can fail.
 
@@ -401,8 +430,9 @@ def _union_by_region(geoms, codes, n_regions, check=True):
     (``make_valid`` then ``union_all``).
 
     With ``check=False`` only GEOS errors (and empty members) send a region to
-    the robust union. Returns the list of geometries and the positions of the
-    robust regions.
+    the robust union. Large layers are united (and checked) region by region on
+    a few threads, largest regions first. Returns the list of geometries and the
+    positions of the robust regions.
     """
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(n_regions + 1))
@@ -410,19 +440,39 @@ def _union_by_region(geoms, codes, n_regions, check=True):
     empty = shapely.is_empty(sorted_geoms)
     united = np.empty(n_regions, dtype=object)
     failed = np.zeros(n_regions, dtype=bool)
-    for k in range(n_regions):
+    valid = np.ones(n_regions, dtype=bool)
+    area = np.zeros(n_regions)
+
+    def unite(k):
         try:
-            united[k] = shapely.coverage_union_all(sorted_geoms[bounds[k] : bounds[k + 1]])
+            u = shapely.coverage_union_all(sorted_geoms[bounds[k] : bounds[k + 1]])
         except shapely.errors.GEOSException:
             # GEOS refuses some broken coverages outright ("incorrectly noded")
             united[k] = shapely.Polygon()
             failed[k] = True
+            return
+        united[k] = u
+        if check:
+            valid[k] = shapely.is_valid(u)
+            area[k] = shapely.area(u)
+
+    n_vertices = shapely.get_num_coordinates(sorted_geoms)
+    n_threads = _union_threads(int(n_vertices.sum()))
+    if n_threads <= 1 or n_regions < 2:
+        for k in range(n_regions):
+            unite(k)
+    else:
+        size = np.add.reduceat(n_vertices, bounds[:-1]) if len(n_vertices) else np.zeros(0)
+        size = np.where(np.diff(bounds) > 0, size, 0)
+        pool = thread_pool(n_threads)
+        for job in [pool.submit(unite, k) for k in np.argsort(-size, kind="stable")]:
+            job.result()
     has_empty = np.bincount(codes[order], weights=empty, minlength=n_regions) > 0
     ok = ~has_empty & ~failed
     if check:
         planar = np.bincount(codes[order], weights=shapely.area(sorted_geoms), minlength=n_regions)
-        ok &= shapely.is_valid(united)
-        ok &= np.abs(shapely.area(united) - planar) <= 1e-9 * np.maximum(planar, math.ulp(1.0))
+        ok &= valid
+        ok &= np.abs(area - planar) <= 1e-9 * np.maximum(planar, math.ulp(1.0))
     robust = np.flatnonzero(~ok)
     for k in robust:
         united[k] = shapely.union_all(shapely.make_valid(sorted_geoms[bounds[k] : bounds[k + 1]]))

@@ -15,40 +15,47 @@
 The conventions (moments, scalings, permutation inference, alternatives) are
 documented in :mod:`geoagglom.spatial.global_stats` and
 :mod:`geoagglom.spatial.local_stats`.
+
+The names below are imported on first use: ``import geoagglom.spatial`` loads
+neither libpysal (with its scipy.stats, scikit-learn and numba) nor pandas.
 """
 
-from geoagglom.errors import SpatialWeightsWarning
-from geoagglom.spatial.global_stats import Geary, Moran, MoranBV, geary, moran, moran_bv
-from geoagglom.spatial.local_stats import (
-    CLUSTERS,
-    QUADRANTS,
-    LocalMoran,
-    LocalMoranBV,
-    local_moran,
-    local_moran_bv,
-)
-from geoagglom.spatial.panel import lisa_by_year, lisa_transitions, moran_trend
-from geoagglom.spatial.spatial_gini import SpatialGini, spatial_gini
-from geoagglom.spatial.weights import spatial_weights
+from importlib import import_module
 
-__all__ = [
-    "CLUSTERS",
-    "QUADRANTS",
-    "Geary",
-    "LocalMoran",
-    "LocalMoranBV",
-    "Moran",
-    "MoranBV",
-    "SpatialGini",
-    "SpatialWeightsWarning",
-    "geary",
-    "lisa_by_year",
-    "lisa_transitions",
-    "local_moran",
-    "local_moran_bv",
-    "moran",
-    "moran_bv",
-    "moran_trend",
-    "spatial_gini",
-    "spatial_weights",
-]
+# public name -> the module that defines it
+_PUBLIC = {
+    "CLUSTERS": "geoagglom.spatial.local_stats",
+    "QUADRANTS": "geoagglom.spatial.local_stats",
+    "Geary": "geoagglom.spatial.global_stats",
+    "LocalMoran": "geoagglom.spatial.local_stats",
+    "LocalMoranBV": "geoagglom.spatial.local_stats",
+    "Moran": "geoagglom.spatial.global_stats",
+    "MoranBV": "geoagglom.spatial.global_stats",
+    "SpatialGini": "geoagglom.spatial.spatial_gini",
+    "SpatialWeightsWarning": "geoagglom.errors",
+    "geary": "geoagglom.spatial.global_stats",
+    "lisa_by_year": "geoagglom.spatial.panel",
+    "lisa_transitions": "geoagglom.spatial.panel",
+    "local_moran": "geoagglom.spatial.local_stats",
+    "local_moran_bv": "geoagglom.spatial.local_stats",
+    "moran": "geoagglom.spatial.global_stats",
+    "moran_bv": "geoagglom.spatial.global_stats",
+    "moran_trend": "geoagglom.spatial.panel",
+    "spatial_gini": "geoagglom.spatial.spatial_gini",
+    "spatial_weights": "geoagglom.spatial.weights",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geoagglom.spatial' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(__all__) | set(globals()))

@@ -38,11 +38,9 @@ from __future__ import annotations
 
 import warnings
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from libpysal.graph import Graph
 from scipy import sparse
 from scipy.spatial import cKDTree
 
@@ -64,6 +62,15 @@ __all__ = [
 EARTH_RADIUS_KM = 6371.0088
 
 
+def _graph_class():
+    """``libpysal.graph.Graph``, imported on first use: importing libpysal takes ~2 s
+    (it pulls scipy.stats, scikit-learn and numba), which ``import geoagglom.spatial``
+    and a statistic on a Graph the caller already built should not pay."""
+    from libpysal.graph import Graph
+
+    return Graph
+
+
 # --------------------------------------------------------------------------- #
 # Graph helpers
 # --------------------------------------------------------------------------- #
@@ -80,12 +87,15 @@ def as_graph(w):
     -------
     libpysal.graph.Graph
     """
-    if isinstance(w, Graph):
-        return w
-    from libpysal.weights import W
+    # w (or its class) comes from libpysal, which is then loaded already
+    if any(c.__module__.split(".")[0] == "libpysal" for c in type(w).__mro__):
+        Graph = _graph_class()
+        if isinstance(w, Graph):
+            return w
+        from libpysal.weights import W
 
-    if isinstance(w, W):
-        return Graph.from_W(w)
+        if isinstance(w, W):
+            return Graph.from_W(w)
     raise InputError(
         f"weights must be a libpysal.graph.Graph or libpysal.weights.W, got {type(w).__name__}; "
         "build them with geoagglom.spatial_weights(layer, kind='queen')."
@@ -120,6 +130,7 @@ def _graph_from_pairs(ids, heads, tails, weights=None):
     if len(heads) > 1 and not _is_sorted_pairs(heads, tails):
         order = np.lexsort((tails, heads))
         heads, tails, weights = heads[order], tails[order], weights[order]
+    Graph = _graph_class()
     ids = np.asarray(ids)
     level = pd.Index(ids)
     if isinstance(level, pd.MultiIndex) or not level.is_unique:
@@ -369,6 +380,8 @@ def unit_points(layer, points="centroid"):
     numpy.ndarray, shape (n, 2)
         Longitude, latitude in degrees (WGS 84).
     """
+    import geopandas as gpd
+
     gs = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
     if gs.crs is None:
         raise InputError(
@@ -523,6 +536,8 @@ def spatial_weights(
             return _spatial_weights_dask(layer, kind, islands, transform, nearest_k, points, ids)
         # knn and distance need only one point per unit: gather the layer
         layer = layer.compute()
+    import geopandas as gpd
+
     if not isinstance(layer, gpd.GeoDataFrame | gpd.GeoSeries):
         raise InputError(
             f"layer must be a GeoDataFrame or GeoSeries, got {type(layer).__name__}; "

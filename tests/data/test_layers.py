@@ -172,3 +172,14 @@ def test_unknown_layer_suggests_close_names():
         geoagglom.load_layer("shandon")
     with pytest.raises(InputError, match="No bundled grouping"):
         geoagglom.load_grouping("shandong")
+
+
+@pytest.mark.parametrize("name", ["china-prefectures", "shandong", "shandong-2004-2016"])
+def test_catalog_records_the_valid_coverages(name):
+    """What dissolve_regions trusts without a check: the layer is a valid coverage."""
+    from geoagglom.data.catalog import known_coverage, known_valid_coverage
+
+    layer = geoagglom.load_layer(name)
+    assert known_valid_coverage(name)
+    assert shapely.coverage_is_valid(layer.geometry.to_numpy())
+    assert known_coverage(layer.geometry.to_numpy())

@@ -263,3 +263,77 @@ def test_dissolve_falls_back_only_in_the_broken_region():
         assert out.geometry.loc[r].equals(shapely.union_all(members))
     assert out.geometry.loc[2].equals(shapely.box(0, 2, 2, 3))
     np.testing.assert_allclose(out["v"], [1, 5, 9, 13])
+
+
+# --------------------------------------------------------------------------- known coverages
+
+
+def test_a_bundled_layer_as_loaded_is_a_known_coverage_and_any_edit_is_checked():
+    import geoagglom
+
+    pref = geoagglom.load_layer("china-prefectures")
+    by = pref["province_adcode"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        known = dissolve_regions(pref, by)
+        assert known.attrs["known_coverage"] is True
+        # a copy or a subset of the layer is still (part of) the valid coverage
+        assert dissolve_regions(pref.copy(), by).attrs["known_coverage"] is True
+        subset = pref.iloc[:200]
+        assert dissolve_regions(subset, by.iloc[:200]).attrs["known_coverage"] is True
+        # an edited geometry, another CRS, or two loads mixed: checked as usual
+        edited = pref.copy()
+        edited.loc[edited.index[0], "geometry"] = shapely.affinity.translate(
+            edited.geometry.iloc[0], 1e-9
+        )
+        assert dissolve_regions(edited, by).attrs["known_coverage"] is False
+        projected = pref.to_crs(3857)
+        out = dissolve_regions(projected, by, check_area=False)
+        assert out.attrs["known_coverage"] is False
+        again = geoagglom.load_layer("china-prefectures")
+        mixed = pd.concat([pref.iloc[:100], again.iloc[100:]])
+        assert dissolve_regions(mixed, by).attrs["known_coverage"] is False
+        assert dissolve_regions(again, by).attrs["known_coverage"] is True
+        # without the shortcut, the checks find nothing to repair: the same regions
+        checked = dissolve_regions(mixed, by)
+    assert shapely.equals(known.geometry.to_numpy(), checked.geometry.to_numpy()).all()
+    assert checked.attrs["robust_regions"] == []
+    np.testing.assert_allclose(known["area_geometry_km2"], checked["area_geometry_km2"], rtol=1e-12)
+
+
+def test_a_broken_copy_of_a_bundled_layer_is_not_trusted():
+    """Overlapping units in a copy of a bundled layer: the edited geometry is not the
+    loaded one, so the per-region checks run and unite the broken region the robust way."""
+    import geoagglom
+
+    pref = geoagglom.load_layer("shandong-2004-2016")
+    grouping = pd.Series(1, index=pref.index)
+    broken = pref.copy()
+    a, b = pref.index[:2]
+    broken.loc[a, "geometry"] = pref.geometry[a].union(pref.geometry[b].buffer(0.01))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = dissolve_regions(broken, grouping)
+    assert out.attrs["known_coverage"] is False
+    assert out.attrs["robust_regions"] == [1]
+
+
+def test_unions_on_threads_equal_the_serial_unions(monkeypatch):
+    from geoagglom.data import regions
+
+    pref = __import__("geoagglom").load_layer("china-prefectures")
+    by = pref["province_adcode"]
+    kwargs = dict(check_area=False, verify_coverage=False)
+    monkeypatch.setattr(regions, "_THREADS_FROM", 10**12)
+    serial = dissolve_regions(pref, by, **kwargs)
+    monkeypatch.setattr(regions, "_THREADS_FROM", 0)
+    monkeypatch.setattr(regions.os, "cpu_count", lambda: 3)
+    threaded = dissolve_regions(pref, by, **kwargs)
+    assert threaded.geometry.geom_equals_exact(serial.geometry, tolerance=0).all()
+    # re-read geometries (new objects): checked, on threads too, and nothing to repair
+    fresh = pref.set_geometry(
+        gpd.GeoSeries(shapely.from_wkb(shapely.to_wkb(pref.geometry.to_numpy())), crs=4326).values
+    )
+    checked = dissolve_regions(fresh, by, check_area=False)
+    assert checked.attrs["known_coverage"] is False and checked.attrs["robust_regions"] == []
+    assert checked.geometry.geom_equals_exact(serial.geometry, tolerance=0).all()
