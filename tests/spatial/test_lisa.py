@@ -168,6 +168,50 @@ def test_p_sim_alternatives_and_esda_rule():
     np.testing.assert_array_equal(sp.p_sim, res["two-sided"].p_sim)
 
 
+@pytest.mark.parametrize("transform", ["r", "b"])
+def test_counts_with_ties_signs_and_zero_values_equal_counts_over_the_simulations(transform):
+    """The equal-weight path counts by binary search in sorted prefix sums: it must give
+    the counts of the kept simulations exactly, also with many tied values (integer
+    data), units at the mean (a zero focal value) and negative focal values."""
+    from libpysal.graph import Graph
+    from libpysal.weights import lat2W
+
+    w = Graph.from_W(lat2W(12, 12, rook=False)).transform(transform)
+    rng = np.random.default_rng(11)
+    a = rng.integers(0, 4, 68)
+    # mean exactly 1.5: the eight units at 1.5 have z = 0 exactly
+    y = rng.permutation(np.concatenate([a, 3 - a, np.full(8, 1.5)]))
+    x = rng.normal(size=144)
+    p = 299
+    runs = {
+        "lisa greater": lambda keep: ga.local_moran(
+            y, w, p, seed=6, alternative="greater", keep_simulations=keep
+        ),
+        "lisa less": lambda keep: ga.local_moran(
+            y, w, p, seed=6, alternative="less", keep_simulations=keep
+        ),
+        "bv greater": lambda keep: ga.local_moran_bv(
+            x, y, w, p, seed=6, alternative="greater", keep_simulations=keep
+        ),
+        "bv less, negative x": lambda keep: ga.local_moran_bv(
+            -x, y, w, p, seed=6, alternative="less", keep_simulations=keep
+        ),
+    }
+    for run in runs.values():
+        res, lean = run(True), run(False)
+        ge = np.sum(res.sim >= res.Is, axis=0)
+        le = np.sum(res.sim <= res.Is, axis=0)
+        want = (ge + 1.0) / (p + 1) if res.alternative == "greater" else (le + 1.0) / (p + 1)
+        np.testing.assert_array_equal(res.p_sim, want)
+        # the ties are there: few distinct simulated values per unit
+        assert np.mean([len(np.unique(col)) for col in res.sim.T]) < p / 5
+        np.testing.assert_array_equal(lean.p_sim, res.p_sim)
+        np.testing.assert_allclose(lean.EI_sim, res.sim.mean(axis=0), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(lean.seI_sim, res.sim.std(axis=0), rtol=1e-12, atol=1e-14)
+    zero = ga.local_moran(y, w, p, seed=6).z == 0
+    assert zero.sum() == 8
+
+
 # --------------------------------------------------------------------------- #
 # Multiple testing and classes
 # --------------------------------------------------------------------------- #
