@@ -19,6 +19,7 @@ NOT_SIGNIFICANT = "ns"
 #: Every label of a local statistic: the significant quadrants, then ``"ns"``.
 CLUSTERS = ("HH", "LH", "LL", "HL", NOT_SIGNIFICANT)
 #: Study-facing names of significant local clusters, by quadrant.
+_QUADRANT_NAMES = np.array([QUADRANTS[v] for v in range(1, 5)], dtype=object)
 
 
 # --------------------------------------------------------------------------- #
@@ -81,13 +82,14 @@ class _LocalBase(_Result):
         # quadrants (esda codes): value above/below mean x lag above/below zero
         hi = z_focal > 0
         lh = lag > 0
-        q = np.where(hi & lh, 1, np.where(~hi & lh, 2, np.where(~hi & ~lh, 3, 4)))
+        q = np.where(lh, np.where(hi, 1, 2), np.where(hi, 4, 3))
         self.q = q
-        self.quadrant = np.array([QUADRANTS[v] for v in q], dtype=object)
+        self.quadrant = _QUADRANT_NAMES[q - 1]
         self.p_value = self.p_sim if self.permutations else self.p_c
         self.p_adjusted = _adjust(self.p_value, self.adjust)
         self.significant = self.p_adjusted <= self.alpha
-        self.labels = np.where(self.significant, self.quadrant, NOT_SIGNIFICANT).astype(object)
+        self.labels = self.quadrant.copy()
+        self.labels[~self.significant] = NOT_SIGNIFICANT
 
     def to_frame(self):
         """Tidy frame indexed by unit id: local statistic, quadrant, p-values, class."""

@@ -129,11 +129,20 @@ def _conditional_sims(wts, focal, values, observed, scaling, permutations, rng, 
     row_w = wv[indptr[:-1]]
     fz = scaling * focal
     self_part = wts.diag * values
-    if bool(np.all(wv == np.repeat(row_w, card))):
+    if _rows_equal(wv, indptr):
         return _equal_weight_sims(
             values, card, row_w, self_part, fz, observed, permutations, rng, keep
         )
     return _edge_sims(values, off, card, self_part, fz, observed, permutations, rng, keep)
+
+
+def _rows_equal(wv, indptr):
+    """True when the stored weights of each row are all equal: consecutive weights
+    differ only where a row starts."""
+    change = np.flatnonzero(wv[1:] != wv[:-1]) + 1
+    starts = indptr[1:-1]
+    pos = np.searchsorted(starts, change)
+    return bool((starts[np.minimum(pos, len(starts) - 1)] == change).all()) if len(change) else True
 
 
 def _equal_weight_sims(values, card, row_w, self_part, fz, observed, permutations, rng, keep):
@@ -177,13 +186,34 @@ def _equal_weight_sims(values, card, row_w, self_part, fz, observed, permutation
         return (x * row_w[u] + self_part[u]) * fz[u]
 
     # non-hit counts by binary search over each cardinality's sorted prefix sums,
-    # ascending where g increases (w_i fz_i > 0), descending where it decreases
-    ks, kpos = np.unique(card, return_inverse=True)
+    # ascending where g increases (w_i fz_i > 0), descending where it decreases;
+    # the search starts from where the threshold x = g^-1(observed) falls, which is
+    # right for nearly every unit (then checked, with the exact float operations)
+    ks = np.flatnonzero(np.bincount(card))
+    kpos = np.zeros(ks[-1] + 1, dtype=np.intp)
+    kpos[ks] = np.arange(len(ks))
+    kpos = kpos[card]
     asc = np.sort(prefix[:, ks].T, axis=1)  # (len(ks), perms)
     srt = np.concatenate([asc, asc[:, ::-1]])
-    row = kpos + len(ks) * (row_w * fz < 0)
-    greater = perms - _first_true(srt, row, lambda x: g(x) >= observed)
-    less = _first_true(srt, row, lambda x: g(x) > observed)
+    down = row_w * fz < 0
+    row = kpos + len(ks) * down
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = (observed / fz - self_part) / row_w
+    t[~np.isfinite(t)] = 0.0
+    below = np.empty(n, dtype=np.int64)  # number of x < t
+    for j in range(len(ks)):
+        units = kpos == j
+        below[units] = np.searchsorted(asc[j], t[units], side="left")
+    upto = below.copy()  # number of x <= t: more only where x = t exactly
+    tie = np.flatnonzero(asc.ravel()[kpos * perms + np.minimum(below, perms - 1)] == t)
+    for i in tie:
+        upto[i] = np.searchsorted(asc[kpos[i]], t[i], side="right")
+    # first position where g >= observed (x >= t ascending, x <= t descending) and
+    # where g > observed (x > t ascending, x < t descending)
+    guess_ge = np.where(down, perms - upto, below)
+    guess_gt = np.where(down, perms - below, upto)
+    greater = perms - _first_true(srt, row, lambda x, u: g(x, u) >= observed[u], guess_ge)
+    less = _first_true(srt, row, lambda x, u: g(x, u) > observed[u], guess_gt)
     ob = observed[hu]
     g_s, g_l = g(h_s, hu), g(h_l, hu)
     np.add.at(greater, hu, (g_l >= ob).astype(np.int64) - (g_s >= ob))
@@ -208,22 +238,38 @@ def _equal_weight_sims(values, card, row_w, self_part, fz, observed, permutation
     return greater, less, None, (g(mean), std)
 
 
-def _first_true(srt, row, test):
+def _first_true(srt, row, test, guess):
     """Per unit ``i``: the first position ``j`` of row ``row[i]`` of ``srt`` where
-    ``test(x)[i]`` holds (``srt.shape[1]`` if nowhere), for tests that are false
-    then true along each row."""
-    n, size = len(row), srt.shape[1]
+    ``test(x, units)`` holds for unit ``i`` (``srt.shape[1]`` if nowhere), for tests
+    that are false then true along each row; ``guess`` is checked first, and a
+    binary search finds the answer of the units where it is wrong."""
+    size = srt.shape[1]
     flat = srt.ravel()
     base = row * size
-    lo = np.zeros(n, dtype=np.int64)
-    hi = np.full(n, size, dtype=np.int64)
-    for _ in range(size.bit_length()):
-        mid = (lo + hi) >> 1
-        ok = test(flat[base + np.minimum(mid, size - 1)])
-        active = lo < hi
-        hi = np.where(active & ok, mid, hi)
-        lo = np.where(active & ~ok, mid + 1, lo)
-    return lo
+    every = slice(None)
+    at = test(flat[base + np.minimum(guess, size - 1)], every)
+    at |= guess == size
+    ok = test(flat[base + np.maximum(guess - 1, 0)], every)  # the test before the guess
+    ok &= guess > 0
+    np.logical_not(ok, out=ok)
+    ok &= at
+    out = guess.copy()
+    units = np.flatnonzero(~ok)
+    if len(units):
+        # the guess bounds the search from one side
+        lo = np.where(at[units], 0, guess[units] + 1)
+        hi = np.where(at[units], guess[units], size)
+        b = base[units]
+        while True:
+            active = lo < hi
+            if not active.any():
+                break
+            mid = (lo + hi) >> 1
+            ok = test(flat[b + np.minimum(mid, size - 1)], units)
+            hi = np.where(active & ok, mid, hi)
+            lo = np.where(active & ~ok, mid + 1, lo)
+        out[units] = lo
+    return out
 
 
 def _edge_sims(values, off, card, self_part, fz, observed, permutations, rng, keep):
