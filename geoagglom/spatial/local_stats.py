@@ -195,7 +195,7 @@ class LocalMoran(_LocalBase):
         alpha=0.05,
         adjust=None,
         scaling="esda",
-        keep_simulations=True,
+        keep_simulations=False,
         transform=None,
         data=None,
     ):
@@ -230,7 +230,7 @@ def local_moran(
     alpha: float = 0.05,
     adjust: str | None = None,
     scaling: str = "esda",
-    keep_simulations: bool = True,
+    keep_simulations: bool = False,
     transform: str | None = None,
     data=None,
 ) -> LocalMoran:
@@ -250,12 +250,12 @@ def local_moran(
         ``'esda'``: ``Is = (n - 1) z_i lag(z)_i / sum(z**2)`` (esda ``Moran_Local``,
         GeoDa); ``'spdep'``: ``Is = z_i lag(z)_i / m2`` (R spdep ``localmoran``),
         ``n / (n - 1)`` times larger. p-values and classes do not depend on it.
-    keep_simulations : bool, default True
+    keep_simulations : bool, default False
         Keep the ``(permutations, n)`` simulated values as ``sim`` (8 bytes per unit
-        and permutation: 8 GB for 999 permutations of a million units). With
-        ``False``, ``sim`` is None and the simulated moments (``EI_sim``,
-        ``seI_sim``, ``z_sim``, ...) are accumulated block by block, in memory
-        bounded by one block; p-values are identical either way and the moments
+        and permutation: 8 GB for 999 permutations of a million units). By default
+        ``sim`` is None and the simulated moments (``EI_sim``, ``seI_sim``,
+        ``z_sim``, ...) are computed without them, in memory that does not grow with
+        the permutations; p-values are identical either way and the moments
         agree to rounding (relative 1e-12). The year-by-year drivers
         (:func:`lisa_by_year`) never keep them.
 
@@ -310,7 +310,7 @@ class LocalMoranBV(LocalMoran):
         alpha=0.05,
         adjust=None,
         scaling="esda",
-        keep_simulations=True,
+        keep_simulations=False,
         transform=None,
         data=None,
     ):
@@ -337,7 +337,7 @@ def local_moran_bv(
     alpha: float = 0.05,
     adjust: str | None = None,
     scaling: str = "esda",
-    keep_simulations: bool = True,
+    keep_simulations: bool = False,
     transform: str | None = None,
     data=None,
 ) -> LocalMoranBV:
