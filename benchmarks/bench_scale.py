@@ -16,7 +16,8 @@
 5. Local Moran, 99 permutations, 100k and 1M grid cells (rook, row-standardised), each in
    a FRESH process, with peak resident memory (tracemalloc during the
    timed call; and the process's peak RSS (VmHWM)): geoagglom keeping
-   the simulations (the default) and not keeping them (the study's path), and esda's
+   the simulations (``keep_simulations=True``) and not keeping them (the default and
+   the study's path), and esda's
    ``Moran_Local`` (numba when installed, ``n_jobs=1``) at 100k.
 
 No 10M-cell case: a 10M grid needs ~10 GB for the geometries alone on this machine.

@@ -39,6 +39,7 @@ from geoagglom.errors import InputError, format_ids
 from geoagglom.options import ROSE_ALTERNATIVES
 from geoagglom.seeding import check_random_state
 from geoagglom.spatial._base import _check_permutations
+from geoagglom.spatial.permutation import _permutations
 from geoagglom.spatial.significance import _perm_p
 
 __all__ = ["DIRECTIONS", "DirectionalLISA", "directional_lisa"]
@@ -52,7 +53,7 @@ DIRECTIONS = {
     "flat": "no change of the unit's or of its neighbours' value",
 }
 
-_BLOCK_ELEMENTS = 250_000
+_BLOCK_ELEMENTS = 96_000
 
 
 def _sectors(dx, dy, cuts):
@@ -92,6 +93,71 @@ def _sectors_fast(dx, dy, k):
     q *= 2
     q += half
     return q.astype(np.int64)
+
+
+# octant of the 16 codes 8 [dy < 0] + 4 [dx < 0] + 2 [|dy| >= |dx|] + [|dy| > |dx|]: the
+# quadrant from the signs, its half from the magnitudes (the second half when
+# |dy| >= |dx| in quadrants 0 and 2, when |dx| >= |dy| in 1 and 3). Right for every
+# vector with dx != 0 and dy != 0, diagonals included; the others are redone.
+_QUAD = {(0, 0): 0, (0, 1): 1, (1, 1): 2, (1, 0): 3}
+_OCTANT_OF_CODE = np.array(
+    [
+        2 * _QUAD[c >> 3, (c >> 2) & 1]
+        + ((c >> 1) & 1 if _QUAD[c >> 3, (c >> 2) & 1] in (0, 2) else 1 - (c & 1))
+        for c in range(16)
+    ]
+)
+_CODE_TO_OCTANT = np.zeros((16, 8), dtype=np.int64)
+_CODE_TO_OCTANT[np.arange(16), _OCTANT_OF_CODE] = 1
+
+
+class _OctantCounter:
+    """Vectors per octant (as :func:`_sectors_fast` with ``k = 8``) of each column of
+    ``(n, c)`` blocks of ``dx`` and ``dy``; returns ``(c, 8)`` counts.
+
+    Four comparisons make a 4-bit code per vector, the column number the higher
+    bits, and one ``bincount`` counts them; vectors with ``dx == 0`` or ``dy == 0``
+    (axes and the null vector, where the code can be wrong) are recounted with
+    :func:`_sectors_fast`. ``zero_dx=False`` says that no ``dx`` is zero. The work
+    arrays are allocated once and reused for every block of the same shape.
+    """
+
+    def __init__(self, n, c, zero_dx=True):
+        self.zero_dx = zero_dx
+        self.code = np.empty((n, c), dtype=np.uint16)
+        self.bits = np.empty((n, c), dtype=np.uint8)
+        self.ay, self.ax = np.empty((n, c)), np.empty((n, c))
+        self.column = np.left_shift(np.arange(c, dtype=np.uint16), 4)[None, :]
+
+    def __call__(self, dx, dy):
+        c = dx.shape[1]
+        code, bits, ay, ax = self.code, self.bits, self.ay, self.ax
+        flag = bits.view(bool)
+        np.less(dy, 0, out=flag)
+        np.left_shift(bits, 3, out=code)
+        code |= self.column
+        np.less(dx, 0, out=flag)
+        bits <<= 2
+        code |= bits
+        np.abs(dy, out=ay)
+        np.abs(dx, out=ax)
+        np.greater_equal(ay, ax, out=flag)
+        bits <<= 1
+        code |= bits
+        np.greater(ay, ax, out=flag)
+        code |= bits
+        counts = np.bincount(code.ravel(), minlength=16 * c).reshape(c, 16) @ _CODE_TO_OCTANT
+        if self.zero_dx or ay.min() == 0:
+            r, col = np.nonzero((dy == 0) | (dx == 0))
+            if len(r):
+                np.add.at(counts, (col, _sectors_fast(dx[r, col], dy[r, col], 8)), 1)
+                np.add.at(counts, (col, _OCTANT_OF_CODE[code[r, col] & 15]), -1)
+        return counts
+
+
+def _octant_counts(dx, dy, zero_dx=True):
+    """:class:`_OctantCounter` of one ``(n, c)`` block."""
+    return _OctantCounter(*dx.shape, zero_dx)(dx, dy)
 
 
 def _directions(dx, dy):
@@ -234,24 +300,32 @@ class DirectionalLISA(FrameReprMixin):
     def _permute(self, wts, rng):
         """Sector counts of random reassignments of the units' moves to locations.
 
-        With ``k`` dividing 8 the sectors of the simulated vectors come from a
-        pseudo-angle without trigonometry (:func:`_sectors_fast`), else from the
-        angle as for the observed vectors.
+        ``c`` permutations at a time (:func:`geoagglom.spatial.permutation._permutations`)
+        give the columns of an ``(n, c)`` block of moves, whose lags are one sparse
+        product. With ``k`` dividing 8 the
+        sectors are counted from sign and magnitude bits (:func:`_octant_counts`),
+        else from the angle as for the observed vectors.
         """
         n, k, perms = self.n, self.k, self.permutations
         out = np.empty((perms, k), dtype=np.int64)
-        block = max(1, _BLOCK_ELEMENTS // n)
-        base = np.arange(n)
         fast = 8 % k == 0
+        block = max(1, _BLOCK_ELEMENTS // n)
+        zero_moves = bool(np.any(self.dx == 0))
+        counters = {}
         done = 0
         while done < perms:
             c = min(block, perms - done)
-            idx = rng.permuted(np.tile(base, (c, 1)), axis=1)
-            dxp = self.dx[idx.T]  # (n, c): the moves reassigned to the locations
-            dyp = wts.full @ dxp  # their lags' moves (the lag is linear)
-            sec = _sectors_fast(dxp, dyp, k) if fast else _sectors(dxp, dyp, self.cuts)[0]
-            sec += (np.arange(c) * k)[None, :]
-            out[done : done + c] = np.bincount(sec.ravel(), minlength=c * k).reshape(c, k)
+            dxp = self.dx.take(_permutations(rng, n, c).T)  # (n, c), C-ordered
+            dyp = wts.full @ dxp  # their lags' moves (the lag is linear): (n, c)
+            if fast:
+                if c not in counters:
+                    counters[c] = _OctantCounter(n, c, zero_moves)
+                octants = counters[c](dxp, dyp)
+                out[done : done + c] = octants.reshape(c, k, 8 // k).sum(axis=2)
+            else:
+                sec = _sectors(dxp, dyp, self.cuts)[0]
+                sec += (np.arange(c) * k)[None, :]
+                out[done : done + c] = np.bincount(sec.ravel(), minlength=c * k).reshape(c, k)
             done += c
         return out
 

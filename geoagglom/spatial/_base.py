@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -38,8 +39,7 @@ class _Weights:
         self.n = n
         h, t, v = _graph_positions(graph)
         v = v.astype(float)
-        full = sparse.csr_array((v, (h, t)), shape=(n, n))
-        full.sum_duplicates()
+        full = _csr(h, t, v, n)
         self.full = full
         card = np.bincount(h[v != 0], minlength=n)
         isl = np.flatnonzero(card == 0)
@@ -50,24 +50,54 @@ class _Weights:
                 "weights with geoagglom.spatial_weights(..., islands='drop' or 'nearest'), "
                 "or drop them with graph.subgraph(...)."
             )
-        rowsum = np.asarray(full.sum(axis=1)).ravel()
-        colsum = np.asarray(full.sum(axis=0)).ravel()
-        sym = full + full.T
+        del h, t, card
         self.s0 = float(v.sum())
-        self.s1 = 0.5 * float((sym.multiply(sym)).sum())
-        self.s2 = float(((rowsum + colsum) ** 2).sum())
-        self.rowsum = rowsum
-        self.rowsum2 = np.asarray(full.multiply(full).sum(axis=1)).ravel()
+        self.rowsum = np.asarray(full.sum(axis=1)).ravel()
+        # the squares of the canonical entries (what full.multiply(full) stores)
+        square = sparse.csr_array((full.data**2, full.indices, full.indptr), shape=(n, n))
+        self.rowsum2 = np.asarray(square.sum(axis=1)).ravel()
         # off-diagonal part (what conditional permutation shuffles) and self-weights
         self.diag = full.diagonal()
-        off = full.copy()
-        off.setdiag(0)
-        off.eliminate_zeros()
-        off.sort_indices()
-        self.off = off
+        rows = np.repeat(np.arange(n, dtype=full.indices.dtype), np.diff(full.indptr))
+        keep = (rows != full.indices) & (full.data != 0)
+        if keep.all():
+            self.off = full
+        else:
+            indptr = np.zeros(n + 1, dtype=full.indptr.dtype)
+            np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
+            self.off = sparse.csr_array((full.data[keep], full.indices[keep], indptr), shape=(n, n))
+
+    @functools.cached_property
+    def s1(self):
+        """Cliff–Ord ``S1 = sum((w_ij + w_ji)**2) / 2`` (computed when first asked)."""
+        sym = self.full + self.full.T
+        return 0.5 * float((sym.multiply(sym)).sum())
+
+    @functools.cached_property
+    def s2(self):
+        """Cliff–Ord ``S2 = sum((w_i. + w_.i)**2)`` (computed when first asked)."""
+        colsum = np.asarray(self.full.sum(axis=0)).ravel()
+        return float(((self.rowsum + colsum) ** 2).sum())
 
     def lag(self, z):
         return self.full @ z
+
+
+def _csr(h, t, v, n):
+    """The canonical CSR array of the entries ``(h, t, v)`` (duplicates summed), built
+    without a COO pass when the entries come grouped by row, as a Graph's do."""
+    if len(h) and bool((np.diff(h) >= 0).all()):
+        small = max(n, len(h)) < 2**31 - 1
+        itype = np.int32 if small else np.int64
+        indptr = np.zeros(n + 1, dtype=itype)
+        np.cumsum(np.bincount(h, minlength=n), out=indptr[1:])
+        full = sparse.csr_array((v, t.astype(itype, copy=False), indptr), shape=(n, n))
+        if not full.has_canonical_format:
+            full.sum_duplicates()
+        return full
+    full = sparse.csr_array((v, (h, t)), shape=(n, n))
+    full.sum_duplicates()
+    return full
 
 
 def _values(y, wts, data, name, allow_constant=False, what="Moran's I"):

@@ -19,6 +19,7 @@ NOT_SIGNIFICANT = "ns"
 #: Every label of a local statistic: the significant quadrants, then ``"ns"``.
 CLUSTERS = ("HH", "LH", "LL", "HL", NOT_SIGNIFICANT)
 #: Study-facing names of significant local clusters, by quadrant.
+_QUADRANT_NAMES = np.array([QUADRANTS[v] for v in range(1, 5)], dtype=object)
 
 
 # --------------------------------------------------------------------------- #
@@ -81,13 +82,14 @@ class _LocalBase(_Result):
         # quadrants (esda codes): value above/below mean x lag above/below zero
         hi = z_focal > 0
         lh = lag > 0
-        q = np.where(hi & lh, 1, np.where(~hi & lh, 2, np.where(~hi & ~lh, 3, 4)))
+        q = np.where(lh, np.where(hi, 1, 2), np.where(hi, 4, 3))
         self.q = q
-        self.quadrant = np.array([QUADRANTS[v] for v in q], dtype=object)
+        self.quadrant = _QUADRANT_NAMES[q - 1]
         self.p_value = self.p_sim if self.permutations else self.p_c
         self.p_adjusted = _adjust(self.p_value, self.adjust)
         self.significant = self.p_adjusted <= self.alpha
-        self.labels = np.where(self.significant, self.quadrant, NOT_SIGNIFICANT).astype(object)
+        self.labels = self.quadrant.copy()
+        self.labels[~self.significant] = NOT_SIGNIFICANT
 
     def to_frame(self):
         """Tidy frame indexed by unit id: local statistic, quadrant, p-values, class."""
@@ -193,7 +195,7 @@ class LocalMoran(_LocalBase):
         alpha=0.05,
         adjust=None,
         scaling="esda",
-        keep_simulations=True,
+        keep_simulations=False,
         transform=None,
         data=None,
     ):
@@ -228,7 +230,7 @@ def local_moran(
     alpha: float = 0.05,
     adjust: str | None = None,
     scaling: str = "esda",
-    keep_simulations: bool = True,
+    keep_simulations: bool = False,
     transform: str | None = None,
     data=None,
 ) -> LocalMoran:
@@ -248,12 +250,12 @@ def local_moran(
         ``'esda'``: ``Is = (n - 1) z_i lag(z)_i / sum(z**2)`` (esda ``Moran_Local``,
         GeoDa); ``'spdep'``: ``Is = z_i lag(z)_i / m2`` (R spdep ``localmoran``),
         ``n / (n - 1)`` times larger. p-values and classes do not depend on it.
-    keep_simulations : bool, default True
+    keep_simulations : bool, default False
         Keep the ``(permutations, n)`` simulated values as ``sim`` (8 bytes per unit
-        and permutation: 8 GB for 999 permutations of a million units). With
-        ``False``, ``sim`` is None and the simulated moments (``EI_sim``,
-        ``seI_sim``, ``z_sim``, ...) are accumulated block by block, in memory
-        bounded by one block; p-values are identical either way and the moments
+        and permutation: 8 GB for 999 permutations of a million units). By default
+        ``sim`` is None and the simulated moments (``EI_sim``, ``seI_sim``,
+        ``z_sim``, ...) are computed without them, in memory that does not grow with
+        the permutations; p-values are identical either way and the moments
         agree to rounding (relative 1e-12). The year-by-year drivers
         (:func:`lisa_by_year`) never keep them.
 
@@ -308,7 +310,7 @@ class LocalMoranBV(LocalMoran):
         alpha=0.05,
         adjust=None,
         scaling="esda",
-        keep_simulations=True,
+        keep_simulations=False,
         transform=None,
         data=None,
     ):
@@ -335,7 +337,7 @@ def local_moran_bv(
     alpha: float = 0.05,
     adjust: str | None = None,
     scaling: str = "esda",
-    keep_simulations: bool = True,
+    keep_simulations: bool = False,
     transform: str | None = None,
     data=None,
 ) -> LocalMoranBV:

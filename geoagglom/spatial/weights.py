@@ -153,17 +153,32 @@ def _is_sorted_pairs(heads, tails):
     return bool(((dh > 0) | (np.diff(tails) > 0)).all())
 
 
+def _level_positions(ids, index, k):
+    """Positions in ``ids`` of level ``k`` of the adjacency's MultiIndex: from its codes
+    (one lookup per distinct id, not per pair)."""
+    if isinstance(index, pd.MultiIndex):
+        level, codes = index.levels[k], np.asarray(index.codes[k])
+        if not (codes < 0).any():
+            if level.equals(ids):
+                return codes.astype(np.intp)
+            return ids.get_indexer(level)[codes]
+    return ids.get_indexer(index.get_level_values(k))
+
+
 def _graph_positions(graph):
     """Return (heads, tails, weights) as integer positions into ``graph.unique_ids``.
 
-    Zero-weight self-loops (islands) are left out.
+    Zero-weight self-loops (islands) are left out. The weights may share memory with
+    the graph: do not modify them in place.
     """
     adj = graph.adjacency
     ids = graph.unique_ids
-    focal = ids.get_indexer(adj.index.get_level_values(0))
-    neigh = ids.get_indexer(adj.index.get_level_values(1))
+    focal, neigh = (_level_positions(ids, adj.index, k) for k in (0, 1))
     w = adj.to_numpy()
-    keep = ~((focal == neigh) & (w == 0))
+    drop = (focal == neigh) & (w == 0)
+    if not drop.any():
+        return focal, neigh, w
+    keep = ~drop
     return focal[keep], neigh[keep], w[keep]
 
 

@@ -130,3 +130,56 @@ def test_fast_sectors_of_the_permutations_equal_the_angle_sectors(k):
     dx[40:50] = dy[40:50] = 0
     cuts = 2 * np.pi / k * np.arange(k + 1)
     assert (_sectors_fast(dx, dy, k) == _sectors(dx, dy, cuts)[0]).all()
+
+
+def test_octant_counts_equal_the_angle_sectors():
+    """Counting octants from sign and magnitude bits gives the angle's sectors, axes,
+    diagonals and null vectors included, column by column."""
+    from geoagglom.dynamics.directional import _OctantCounter
+
+    rng = np.random.default_rng(3)
+    n, c = 500, 7
+    dx, dy = rng.normal(size=(2, n, c))
+    dx[:20] = 0
+    dy[20:40] = 0
+    dx[40:60] = dy[40:60]
+    dx[60:80] = -dy[60:80]
+    dx[80:90] = dy[80:90] = 0
+    dy[90:100] = -0.0
+    rng.shuffle(dx, axis=0)
+    cuts = 2 * np.pi / 8 * np.arange(9)
+    want = np.array(
+        [np.bincount(_sectors(dx[:, j], dy[:, j], cuts)[0], minlength=8) for j in range(c)]
+    )
+    np.testing.assert_array_equal(_OctantCounter(n, c)(dx, dy), want)
+    # without zero moves (dx != 0 everywhere) the zero-dx check is skipped
+    dx[dx == 0] = 1.0
+    want = np.array(
+        [np.bincount(_sectors(dx[:, j], dy[:, j], cuts)[0], minlength=8) for j in range(c)]
+    )
+    np.testing.assert_array_equal(_OctantCounter(n, c, zero_dx=False)(dx, dy), want)
+
+
+@pytest.mark.parametrize("k", [2, 4, 6, 8])
+def test_permuted_counts_equal_a_direct_count_of_the_same_permutations(k):
+    """Integer data (many axis and diagonal vectors): each permutation's counts equal
+    the angle sectors of the permuted moves, from the same draws."""
+    from geoagglom.dynamics import directional
+    from geoagglom.spatial._base import _Weights
+    from geoagglom.spatial.permutation import _permutations
+
+    rng = np.random.default_rng(k)
+    y = rng.integers(1, 4, size=(100, 2)).astype(float)
+    w = lat2W(10, 10)
+    rose = ga.directional_lisa(y, w, k=k, permutations=150, seed=9, scale="raw", transform="b")
+    wts = _Weights(w, "b")
+    draws = np.random.default_rng(9)
+    block = max(1, directional._BLOCK_ELEMENTS // 100)
+    want, done = [], 0
+    while done < 150:
+        c = min(block, 150 - done)
+        for row in _permutations(draws, 100, c).astype(np.intp):
+            dxp = rose.dx[row]
+            want.append(np.bincount(_sectors(dxp, wts.full @ dxp, rose.cuts)[0], minlength=k))
+        done += c
+    np.testing.assert_array_equal(rose.counts_perm, np.array(want))

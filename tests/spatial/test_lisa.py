@@ -74,11 +74,11 @@ def test_local_moran_bv_matches_esda(name):
 def test_same_seed_same_p_values():
     x, y = xy("sids2")
     w = gal_graph("sids2")
-    a = ga.local_moran(y, w, 199, seed=8)
-    b = ga.local_moran(y, w, 199, seed=8)
+    a = ga.local_moran(y, w, 199, seed=8, keep_simulations=True)
+    b = ga.local_moran(y, w, 199, seed=8, keep_simulations=True)
     np.testing.assert_array_equal(a.sim, b.sim)
     np.testing.assert_array_equal(a.p_sim, b.p_sim)
-    assert not np.array_equal(a.sim, ga.local_moran(y, w, 199, seed=9).sim)
+    assert not np.array_equal(a.sim, ga.local_moran(y, w, 199, seed=9, keep_simulations=True).sim)
     c = ga.local_moran_bv(x, y, w, 199, seed=8)
     d = ga.local_moran_bv(x, y, w, 199, seed=8)
     np.testing.assert_array_equal(c.p_sim, d.p_sim)
@@ -102,7 +102,7 @@ def test_conditional_permutation_matches_exact_conditional_moments(name):
     _, y = xy(name)
     w = gal_graph(name)
     p = 20_000
-    lm = ga.local_moran(y, w, p, seed=77)
+    lm = ga.local_moran(y, w, p, seed=77, keep_simulations=True)
     se_mean = np.sqrt(lm.VIc / p)
     assert np.all(np.abs(lm.EI_sim - lm.EIc) <= 4.5 * se_mean)
     mu4 = np.mean((lm.sim - lm.sim.mean(axis=0)) ** 4, axis=0)
@@ -124,7 +124,7 @@ def test_conditional_permutation_general_weights():
         rng.uniform(0.2, 2.0, len(adj)),
     )
     p = 20_000
-    lm = ga.local_moran(y, w, p, seed=5)
+    lm = ga.local_moran(y, w, p, seed=5, keep_simulations=True)
     ref = esda.Moran_Local(y, w, permutations=0, transformation="o")
     allclose(lm.Is, ref.Is)
     assert np.all(np.abs(lm.EI_sim - lm.EIc) <= 4.5 * np.sqrt(lm.VIc / p))
@@ -152,7 +152,7 @@ def test_p_sim_alternatives_and_esda_rule():
     w = gal_graph("columbus")
     p = 499
     res = {
-        a: ga.local_moran(y, w, p, seed=4, alternative=a)
+        a: ga.local_moran(y, w, p, seed=4, alternative=a, keep_simulations=True)
         for a in ("two-sided", "greater", "less", "directed")
     }
     sims, obs = res["greater"].sim, res["greater"].Is
@@ -166,6 +166,50 @@ def test_p_sim_alternatives_and_esda_rule():
     # the p-value does not depend on the scaling of Is
     sp = ga.local_moran(y, w, p, seed=4, scaling="spdep")
     np.testing.assert_array_equal(sp.p_sim, res["two-sided"].p_sim)
+
+
+@pytest.mark.parametrize("transform", ["r", "b"])
+def test_counts_with_ties_signs_and_zero_values_equal_counts_over_the_simulations(transform):
+    """The equal-weight path counts by binary search in sorted prefix sums: it must give
+    the counts of the kept simulations exactly, also with many tied values (integer
+    data), units at the mean (a zero focal value) and negative focal values."""
+    from libpysal.graph import Graph
+    from libpysal.weights import lat2W
+
+    w = Graph.from_W(lat2W(12, 12, rook=False)).transform(transform)
+    rng = np.random.default_rng(11)
+    a = rng.integers(0, 4, 68)
+    # mean exactly 1.5: the eight units at 1.5 have z = 0 exactly
+    y = rng.permutation(np.concatenate([a, 3 - a, np.full(8, 1.5)]))
+    x = rng.normal(size=144)
+    p = 299
+    runs = {
+        "lisa greater": lambda keep: ga.local_moran(
+            y, w, p, seed=6, alternative="greater", keep_simulations=keep
+        ),
+        "lisa less": lambda keep: ga.local_moran(
+            y, w, p, seed=6, alternative="less", keep_simulations=keep
+        ),
+        "bv greater": lambda keep: ga.local_moran_bv(
+            x, y, w, p, seed=6, alternative="greater", keep_simulations=keep
+        ),
+        "bv less, negative x": lambda keep: ga.local_moran_bv(
+            -x, y, w, p, seed=6, alternative="less", keep_simulations=keep
+        ),
+    }
+    for run in runs.values():
+        res, lean = run(True), run(False)
+        ge = np.sum(res.sim >= res.Is, axis=0)
+        le = np.sum(res.sim <= res.Is, axis=0)
+        want = (ge + 1.0) / (p + 1) if res.alternative == "greater" else (le + 1.0) / (p + 1)
+        np.testing.assert_array_equal(res.p_sim, want)
+        # the ties are there: few distinct simulated values per unit
+        assert np.mean([len(np.unique(col)) for col in res.sim.T]) < p / 5
+        np.testing.assert_array_equal(lean.p_sim, res.p_sim)
+        np.testing.assert_allclose(lean.EI_sim, res.sim.mean(axis=0), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(lean.seI_sim, res.sim.std(axis=0), rtol=1e-12, atol=1e-14)
+    zero = ga.local_moran(y, w, p, seed=6).z == 0
+    assert zero.sum() == 8
 
 
 # --------------------------------------------------------------------------- #
@@ -301,7 +345,7 @@ def test_unkept_simulations_give_the_same_moments_in_bounded_memory(name, monkey
 
     x, y = xy(name)
     w = gal_graph(name)
-    kept = ga.local_moran(y, w, 199, seed=3)
+    kept = ga.local_moran(y, w, 199, seed=3, keep_simulations=True)
     # small blocks so that the moments are combined over many blocks
     monkeypatch.setattr(perm, "_LOCAL_BLOCK_ELEMENTS", 4 * len(y) * 7)
     lean = ga.local_moran(y, w, 199, seed=3, keep_simulations=False)
@@ -312,7 +356,7 @@ def test_unkept_simulations_give_the_same_moments_in_bounded_memory(name, monkey
     np.testing.assert_allclose(lean.seI_sim, kept.sim.std(axis=0), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(lean.z_sim, kept.z_sim, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(lean.p_z_sim, kept.p_z_sim, rtol=1e-9, atol=1e-12)
-    bv_kept = ga.local_moran_bv(x, y, w, 99, seed=4)
+    bv_kept = ga.local_moran_bv(x, y, w, 99, seed=4, keep_simulations=True)
     bv_lean = ga.local_moran_bv(x, y, w, 99, seed=4, keep_simulations=False)
     np.testing.assert_array_equal(bv_lean.p_sim, bv_kept.p_sim)
     np.testing.assert_allclose(bv_lean.seI_sim, bv_kept.sim.std(axis=0), rtol=1e-12)
