@@ -41,6 +41,7 @@ __all__ = [
     "THEIL_KINDS",
     "TRANSFORMS",
     "UNBALANCED",
+    "VARIABLES",
     "WEIGHTS",
     "Option",
 ]
@@ -134,6 +135,15 @@ LAYOUTS = Option(
     {
         "long": "one row per unit and year",
         "wide": "one row per unit, one column per year (one quantity)",
+    },
+)
+VARIABLES = Option(
+    "analysed variable",
+    {
+        "entropy": "financial entropy β: density over the study area's density (as published)",
+        "density": "the quantity per km² of land area",
+        "value": "the quantity itself (the summed balances)",
+        "per_capita": "the quantity per person ([data] population: the population column)",
     },
 )
 ALTERNATIVES = Option(
@@ -250,6 +260,7 @@ OPTIONS = {
     "theil": THEIL_KINDS,
     "lang": LANGUAGES,
     "layout": LAYOUTS,
+    "variable": VARIABLES,
     "alternative": ALTERNATIVES,
     "area_method": AREA_METHODS,
     "scaling": SCALINGS,

@@ -136,7 +136,29 @@ class StudyConfig:
         if self.model.y is not None:
             x = [self.model.x] if isinstance(self.model.x, str) else list(self.model.x)
             columns += [c for c in (self.model.y, *x) if c != "entropy"]
+        if self.data.population is not None:
+            columns.append(self.data.population)
+        weights = self.measures.inequality_weights
+        if weights not in ("equal", "area"):
+            columns.append(weights)
         return list(dict.fromkeys(c for c in columns if c not in self.quantity))
+
+    @property
+    def column_roles(self):
+        """Data-table column → the study-file key that names it (for error messages)."""
+        roles = {}
+        if self.model.y is not None:
+            x = [self.model.x] if isinstance(self.model.x, str) else list(self.model.x)
+            roles.update({c: "[model] x" for c in x})
+            roles[self.model.y] = "[model] y"
+        weights = self.measures.inequality_weights
+        if weights not in ("equal", "area"):
+            roles[weights] = "[measures] inequality_weights"
+        if self.data.population is not None:
+            roles[self.data.population] = "[data] population"
+        if self.data.second_variable:
+            roles[self.data.second_variable] = "second_variable"
+        return roles
 
     def __repr__(self):
         return f"<StudyConfig {self.source or '(Python)'}: {self.top.title!r}>"

@@ -6,7 +6,7 @@ import matplotlib
 
 from geoagglom import plot
 from geoagglom.data.boundaries import load_grouping
-from geoagglom.study.vocabulary import LISA_LEGEND
+from geoagglom.study.vocabulary import LISA_LEGEND, capitalised, variable_label
 
 ILLUSTRATIVE_NOTE = "Illustrative data: not official statistics"
 #: Moran scatterplots name their points up to this many units.
@@ -18,36 +18,34 @@ TEXT = {
     "en": {
         "note": ILLUSTRATIVE_NOTE,
         "suffix": " (illustrative data)",
-        "entropy_map": "Financial entropy{suffix}",
+        "entropy_map": "{Name}{suffix}",
         "entropy_legend": "entropy β",
-        "lisa": "LISA clusters of financial entropy, {year}{suffix}",
+        "lisa": "LISA clusters of {name}, {year}{suffix}",
         "inference": "α = {alpha:g}, {permutations} conditional permutations",
         "adjusted": ", {adjust}-adjusted",
         "moran_p": "permutation p = {p:.3g}",
-        "moran": "Moran scatterplot of financial entropy, {year}{suffix}",
-        "moran_name": "financial entropy",
+        "moran": "Moran scatterplot of {name}, {year}{suffix}",
         "entropy_regions": "Financial entropy by region{suffix}",
         "gini_theil": "Inequality of the regions' entropy{suffix}",
         "decomposition": "Theil {kind} of the units' entropy: within and between regions{suffix}",
-        "markov": "Transitions of financial entropy, by the neighbours' class{suffix}",
+        "markov": "Transitions of {name}, by the neighbours' class{suffix}",
         "rose": "Directional LISA: units' and neighbours' moves{suffix}",
         "unit_effect": "Effect of the centre's change on every unit, {year}{suffix}",
     },
     "zh": {
         "note": "示例数据，非官方统计",
         "suffix": "（示例数据）",
-        "entropy_map": "金融熵{suffix}",
+        "entropy_map": "{Name}{suffix}",
         "entropy_legend": "金融熵 β",
-        "lisa": "{year}年金融熵 LISA 聚类图{suffix}",
+        "lisa": "{year}年{name} LISA 聚类图{suffix}",
         "inference": "α = {alpha:g}，{permutations} 次条件置换",
         "adjusted": "，{adjust} 校正",
         "moran_p": "置换检验 p = {p:.3g}",
-        "moran": "{year}年金融熵 Moran 散点图{suffix}",
-        "moran_name": "金融熵",
+        "moran": "{year}年{name} Moran 散点图{suffix}",
         "entropy_regions": "各区域金融熵{suffix}",
         "gini_theil": "区域金融熵的差异{suffix}",
         "decomposition": "城市金融熵的泰尔 {kind} 指数：区域内与区域间{suffix}",
-        "markov": "按邻域类别的金融熵转移概率{suffix}",
+        "markov": "按邻域类别的{name}转移概率{suffix}",
         "rose": "方向性 LISA：单元与邻域的变动{suffix}",
         "unit_effect": "{year}年中心城市变动对各单元的效应{suffix}",
     },
@@ -82,8 +80,14 @@ def draw_study_figures(results, folder):
     note = words["note"] if config.illustrative else None
     suffix = words["suffix"] if config.illustrative else ""
 
+    data = config.data
+    name = variable_label(data.variable, config.quantity, lang, data.label)
+    column = results.column
+    # the legend: "entropy β" by default, else the variable's name
+    legend = words["entropy_legend"] if column == "beta" and data.label is None else name
+
     def t(key, **fields):
-        return words[key].format(suffix=suffix, **fields)
+        return words[key].format(suffix=suffix, name=name, Name=capitalised(name), **fields)
 
     saved = {}
 
@@ -103,7 +107,7 @@ def draw_study_figures(results, folder):
             entropy[entropy["year"].isin(map_years)],
             unit="unit",
             year="year",
-            value="beta",
+            value=column,
             scheme=maps.scheme,
             k=maps.k,
             bins=maps.bins,
@@ -111,7 +115,7 @@ def draw_study_figures(results, folder):
             title=t("entropy_map"),
             note=note,
             lang=maps.lang,
-            legend_title=words["entropy_legend"],
+            legend_title=legend,
         ),
     )
     if spatial is not None:
@@ -136,7 +140,7 @@ def draw_study_figures(results, folder):
                 ),
             )
         last = spatial.years[-1]
-        y = entropy[entropy["year"] == last].set_index("unit")["beta"]
+        y = entropy[entropy["year"] == last].set_index("unit")[column]
         y = y.reindex(spatial.weights.unique_ids)
         p_sim = spatial.trend.loc[last, "p_sim"]
         shown = "name_en" if lang == "en" and "name_en" in results.names else None
@@ -150,7 +154,7 @@ def draw_study_figures(results, folder):
                 title=t("moran", year=last) + "\n" + t("moran_p", p=p_sim),
                 # unit names where they can be read
                 labels=names if len(y) <= MAX_LABELLED_UNITS else None,
-                name=words["moran_name"],
+                name=name,
                 note=note,
                 lang=maps.lang,
             ),

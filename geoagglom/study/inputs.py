@@ -57,11 +57,8 @@ def load_table(config, notes=None):
         )
     wanted = [("unit", data.unit), ("year", data.year)]
     wanted += [("quantity", q) for q in config.quantity]
-    for column in config.extra_columns:
-        if column == data.second_variable:
-            wanted.append(("second_variable", column))
-        else:
-            wanted.append(("[model] y" if column == config.model.y else "[model] x", column))
+    roles = config.column_roles
+    wanted += [(roles[column], column) for column in config.extra_columns]
     if data.province:
         wanted.append(("province", data.province))
     rename = {_require_column(table, key, column, label): column for key, column in wanted}

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 
 from geoagglom.study.provenance import versions
+from geoagglom.study.vocabulary import variable_label
 
 # Table name → (heading, explanation), in the order the report shows them.
 SECTIONS = {
@@ -144,7 +145,8 @@ def write_report(results, path):
     if notes:
         items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
         parts.append(f"<h2>Notes from the run</h2><ul>{items}</ul>")
-    for name, (heading, text) in SECTIONS.items():
+    sections = _sections(config)
+    for name, (heading, text) in sections.items():
         if name in results.tables and name not in LONG_TABLES:
             rule = results.rules.get(name)
             text = f"{text} Rule: {rule}" if rule else text
@@ -158,13 +160,41 @@ def write_report(results, path):
             f"<figcaption>{html.escape(name)} (figures/{html.escape(png.name)}, "
             f"and .svg)</figcaption></figure>"
         )
-    for name, (heading, text) in SECTIONS.items():
+    for name, (heading, text) in sections.items():
         if name in results.tables and name in LONG_TABLES:
             parts.append(_table_section(heading, text, results.tables[name], collapsed=True))
     parts.append(_provenance(config))
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def _sections(config):
+    """:data:`SECTIONS`, with the analysed variable named when it is not the default.
+
+    With ``[data] variable`` other than entropy, or a ``[data] label``, the headings
+    of the tables about the analysed variable (Moran, LISA, bivariate Moran, spatial
+    Markov) name it; Tables I and II stay on the entropy.
+    """
+    data = config.data
+    if data.variable == "entropy" and data.label is None:
+        return SECTIONS
+    name = variable_label(data.variable, config.quantity, "en", data.label)
+    sections = dict(SECTIONS)
+    text = SECTIONS["moran_trend"][1]
+    sections["moran_trend"] = (
+        f"Global Moran's I of {name}, per year",
+        text.replace("the units' entropy", f"the units' {name}"),
+    )
+    sections["lisa"] = (f"Local Moran of {name}, every unit and year", "")
+    text = SECTIONS["bivariate_moran"][1]
+    sections["bivariate_moran"] = (
+        f"Bivariate Moran's I of {name}",
+        text.replace("A unit's entropy", f"A unit's {name}"),
+    )
+    sections["spatial_markov"] = (f"Spatial Markov of {name}: transition counts and "
+                                  "probabilities", "")  # fmt: skip
+    return sections
 
 
 def _map_section(results):
@@ -197,6 +227,7 @@ def _summary(config, results):
         ("Years", f"{years[0]}–{years[-1]}"),
         ("Data", html.escape(str(data))),
         ("Quantity", html.escape(" + ".join(config.quantity))),
+        *_variable_row(config),
         ("Regions", html.escape(str(regions))),
         ("Weights", _weights_text(m)),
         ("Permutations / seed", f"{m.permutations} / {m.seed} (one stream per statistic "
@@ -209,6 +240,27 @@ def _summary(config, results):
         "balance per km² of land over the whole study area's. Land areas are geodesic, from "
         "the boundary geometries.</p>"
     )
+
+
+def _variable_row(config):
+    """The summary's row naming the analysed variable, when it is not the entropy."""
+    data = config.data
+    if data.variable == "entropy" and data.label is None:
+        return []
+    name = variable_label(data.variable, config.quantity, "en", data.label)
+    what = {
+        "entropy": "financial entropy β",
+        "density": "the quantity per km² of land area",
+        "value": "the quantity",
+        "per_capita": f"the quantity per person ({data.population})",
+    }[data.variable]
+    return [
+        (
+            "Analysed variable",
+            html.escape(f"{name}: {what}; Moran, LISA, the dynamics and the maps use it, "
+                        "Tables I and II the financial entropy"),
+        )
+    ]  # fmt: skip
 
 
 def _table_section(heading, text, frame, collapsed=False):
