@@ -178,6 +178,14 @@ def compute(config, results, say):
             f"({years[0]}-{years[-1]}); map years that have data."
         )
 
+    label = data.label or ""
+    if config.maps.lang != "zh" and any("\u2e80" <= ch <= "\u9fff" for ch in label):
+        results.notes.append(
+            f'[data] label = "{label}" is Chinese: set [maps] lang = "zh" (with a CJK font '
+            'installed) to draw it in the figures; with lang = "en" its characters may '
+            "show as empty boxes."
+        )
+        say(f"note: {results.notes[-1]}")
     budget = check_budget(config, len(units), len(years), say)
     results.budget = budget
     with permutation_progress(Progress(budget, say)):

@@ -462,3 +462,16 @@ def test_per_capita_population_column_problems_name_key_unit_and_year(tmp_path):
     raw.drop(columns="人口").to_csv(tmp_path / "data.csv", index=False)
     with pytest.raises(StudyConfigError, match=r"\[data\] population: column '人口' is not in"):
         run(path, tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_inequality_weights_may_name_a_column_and_chinese_labels_get_a_note(tmp_path):
+    path = study_file(
+        tmp_path,
+        data='population = "人口"\nlabel = "贷款密度"',
+        measures='inequality_weights = "人口"',
+    )
+    weighted = run(path, tmp_path / "out")
+    equal = run(study_file(tmp_path / "e"), tmp_path / "e" / "out")
+    assert not np.allclose(weighted.tables["table_I"]["gini"], equal.tables["table_I"]["gini"])
+    assert sum('[data] label = "贷款密度" is Chinese' in n for n in weighted.notes) == 1
