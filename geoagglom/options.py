@@ -84,7 +84,8 @@ class Option:
         if isinstance(value, str) and value in self.choices:
             return value
         allowed = ", ".join(repr(v) for v in self.values)
-        raise InputError(f"{what} = {value!r} is not a {self.name}; use one of {allowed}.")
+        article = "an" if self.name[:1] in "aeiou" else "a"
+        raise InputError(f"{what} = {value!r} is not {article} {self.name}; use one of {allowed}.")
 
 
 WEIGHTS = Option(
@@ -138,7 +139,7 @@ LAYOUTS = Option(
     },
 )
 VARIABLES = Option(
-    "analysed variable",
+    "variable to analyse",
     {
         "entropy": "financial entropy β: density over the study area's density (as published)",
         "density": "the quantity per km² of land area",

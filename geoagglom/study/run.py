@@ -19,7 +19,7 @@ import pandas as pd
 
 from geoagglom.data.matching import match_units
 from geoagglom.data.regions import dissolve_regions
-from geoagglom.errors import InputError, PermutationCostWarning, StudyConfigError
+from geoagglom.errors import InputError, MatchError, PermutationCostWarning, StudyConfigError
 from geoagglom.measures.concentration import location_quotient
 from geoagglom.measures.panel import (
     region_entropy,
@@ -140,15 +140,18 @@ def compute(config, results, say):
         )
     names = _name_columns(units, name_column)
     results.names = names
-    match = match_units(
-        table,
-        units,
-        column=data.unit,
-        year=data.year,
-        province_column=data.province,
-        drop_unmatched=data.drop_unmatched,
-        names=names or None,
-    )
+    try:
+        match = match_units(
+            table,
+            units,
+            column=data.unit,
+            year=data.year,
+            province_column=data.province,
+            drop_unmatched=data.drop_unmatched,
+            names=names or None,
+        )
+    except MatchError as err:
+        raise _unmatched(err, config) from None
     results.tables["match_report"] = match.report
     id_name = units.index.name or "unit_id"
     extra = config.extra_columns
@@ -374,6 +377,30 @@ def _spatial(config, results, units, entropy, values, years, say):
             )
             rows.append({"year": yr, "I": bv.I, "EI_sim": bv.EI_sim, "p_sim": bv.p_sim})
         results.tables["bivariate_moran"] = pd.DataFrame(rows)
+
+
+def _unmatched(err, config):
+    """A study's one-line error for rows that match no unit, in study-file keys."""
+    report = err.report
+    bad = report[report["status"] != "matched"]
+    shown = []
+    for row in bad.head(20).itertuples():
+        detail = row.status
+        if row.candidates:
+            detail += f", candidates: {row.candidates}"
+        if row.suggestions:
+            detail += f"; did you mean {row.suggestions}?"
+        shown.append(f"{row.key!r} ({detail})")
+    more = f"; … and {len(bad) - 20} more" if len(bad) > 20 else ""
+    data = config.data
+    where = getattr(data.file, "name", "the data table")
+    return MatchError(
+        f"[data] unit: {len(bad)} value(s) of {data.unit!r} in {where} match no unit of the "
+        f"boundaries: {'; '.join(shown)}{more}. Fix the names or codes in the table, set "
+        '[data] province = "<province column>" to tell same-named units apart, or '
+        "[data] drop_unmatched = true to drop those rows (listed in the report).",
+        report,
+    )
 
 
 def _name_columns(units, name_column):

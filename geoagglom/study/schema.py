@@ -448,6 +448,16 @@ def _check_together(out):
         raise StudyConfigError(
             "[data] second_variable needs layout = 'long' (one column per variable)."
         )
+    if data["encoding"] is not None:
+        import codecs
+
+        try:
+            codecs.lookup(data["encoding"])
+        except LookupError:
+            raise StudyConfigError(
+                f"[data] encoding = {_toml(data['encoding'])}: not a known encoding; use e.g. "
+                '"utf-8", "gbk" or "gb18030", or leave the key out to detect it.'
+            ) from None
     if data["variable"] == "per_capita" and data["population"] is None:
         raise StudyConfigError(
             '[data] variable = "per_capita" needs [data] population: the data table\'s '

@@ -440,7 +440,7 @@ def test_default_labels_stay_as_before(tmp_path):
     "data, message",
     [
         ('variable = "per_capita"', r'\[data\] variable = "per_capita" needs \[data\] population'),
-        ('variable = "percapita"', r"\[data\] variable = 'percapita' is not an? analysed variable"),
+        ('variable = "percapita"', r"\[data\] variable = 'percapita' is not a variable to analyse"),
         ('label = " "', r"\[data\] label = \"\": give the variable's name"),
         ("label = 3", r"\[data\] label = 3: expected a string"),
         ("population = 5", r"\[data\] population = 5: expected a string"),
