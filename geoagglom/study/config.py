@@ -216,6 +216,15 @@ class Study:
         Column names of a grouping table (defaults: the layer's id name, ``region``).
     second_variable : str, optional
         A second column (e.g. GDP growth) for bivariate Moran.
+    variable : {"entropy", "density", "value", "per_capita"}, default "entropy"
+        What Moran's I, LISA, the dynamics and the maps analyse: the financial
+        entropy, the quantity per km², the quantity, or the quantity per person
+        (``population``: the data table's population column). Gini and Theil stay
+        on the entropy.
+    population : str, optional
+        The population column, required with ``variable="per_capita"``.
+    label : str, optional
+        The variable's name in figure titles, legends and report headings.
     years : [first, last], optional
     title : str, optional
     illustrative : bool, default False
