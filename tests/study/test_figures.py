@@ -12,7 +12,15 @@ def test_study_figures_have_chinese_words_for_every_english_one():
     assert set(figures.TEXT["zh"]) == set(figures.TEXT["en"])
     for key, template in figures.TEXT["zh"].items():
         text = template.format(
-            suffix="", year=2016, kind="T", alpha=0.05, permutations=999, adjust="", p=0.01
+            suffix="",
+            year=2016,
+            kind="T",
+            alpha=0.05,
+            permutations=999,
+            adjust="",
+            p=0.01,
+            name="金融熵",  # the analysed variable's name ([data] label or its default)
+            Name="金融熵",
         )
         assert re.search(r"[\u4e00-\u9fff]", text), key
         assert not re.search(r"[A-Za-z]{3,}", text.replace("LISA", "").replace("Moran", "")), key
