@@ -71,7 +71,12 @@ BLOCK_BYTES = 64 * 1024**2
 
 @dataclass
 class Budget:
-    """The estimated cost of a study's permutation tests.
+    """The estimated cost of a study's permutation tests; :func:`estimate` builds it.
+
+    Parameters
+    ----------
+    units, permutations, years, statistics, unit_draws, seconds, bytes, calibrated, costs :
+        The attributes below.
 
     Attributes
     ----------
@@ -89,6 +94,8 @@ class Budget:
     calibrated : bool
         The costs were measured at run time (:func:`calibrate`), not the documented
         :data:`DRAW_SECONDS`.
+    costs : dict
+        Kind → ``(seconds per permutation, seconds per unit-draw)`` used.
     """
 
     units: int
