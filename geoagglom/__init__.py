@@ -110,6 +110,7 @@ _PUBLIC = {
     "BoundaryEstimateError": "geoagglom.errors",
     "EmptyTransitionsWarning": "geoagglom.errors",
     "PanelDropWarning": "geoagglom.errors",
+    "PermutationCostWarning": "geoagglom.errors",
 }
 
 __all__ = sorted([*_PUBLIC, "__version__"])

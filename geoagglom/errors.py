@@ -135,6 +135,16 @@ class PanelDropWarning(UserWarning):
     """
 
 
+class PermutationCostWarning(UserWarning):
+    """The permutations asked for will take long or need much memory (estimate given).
+
+    Parameters
+    ----------
+    message : str
+        The estimate and the setting to lower (``[measures] permutations``).
+    """
+
+
 class StudyConfigError(InputError):
     """A study description is wrong: the message names the key and the problem.
 

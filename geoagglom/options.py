@@ -41,6 +41,7 @@ __all__ = [
     "THEIL_KINDS",
     "TRANSFORMS",
     "UNBALANCED",
+    "VARIABLES",
     "WEIGHTS",
     "Option",
 ]
@@ -83,7 +84,8 @@ class Option:
         if isinstance(value, str) and value in self.choices:
             return value
         allowed = ", ".join(repr(v) for v in self.values)
-        raise InputError(f"{what} = {value!r} is not a {self.name}; use one of {allowed}.")
+        article = "an" if self.name[:1] in "aeiou" else "a"
+        raise InputError(f"{what} = {value!r} is not {article} {self.name}; use one of {allowed}.")
 
 
 WEIGHTS = Option(
@@ -134,6 +136,15 @@ LAYOUTS = Option(
     {
         "long": "one row per unit and year",
         "wide": "one row per unit, one column per year (one quantity)",
+    },
+)
+VARIABLES = Option(
+    "variable to analyse",
+    {
+        "entropy": "financial entropy β: density over the study area's density (as published)",
+        "density": "the quantity per km² of land area",
+        "value": "the quantity itself (the summed balances)",
+        "per_capita": "the quantity per person ([data] population: the population column)",
     },
 )
 ALTERNATIVES = Option(
@@ -250,6 +261,7 @@ OPTIONS = {
     "theil": THEIL_KINDS,
     "lang": LANGUAGES,
     "layout": LAYOUTS,
+    "variable": VARIABLES,
     "alternative": ALTERNATIVES,
     "area_method": AREA_METHODS,
     "scaling": SCALINGS,

@@ -39,7 +39,7 @@ from geoagglom.errors import InputError, format_ids
 from geoagglom.options import ROSE_ALTERNATIVES
 from geoagglom.seeding import check_random_state
 from geoagglom.spatial._base import _check_permutations
-from geoagglom.spatial.permutation import _permutations
+from geoagglom.spatial.permutation import _permutations, report_draws
 from geoagglom.spatial.significance import _perm_p
 
 __all__ = ["DIRECTIONS", "DirectionalLISA", "directional_lisa"]
@@ -327,6 +327,7 @@ class DirectionalLISA(FrameReprMixin):
                 sec += (np.arange(c) * k)[None, :]
                 out[done : done + c] = np.bincount(sec.ravel(), minlength=c * k).reshape(c, k)
             done += c
+            report_draws(c * n)
         return out
 
     def _p_values(self):

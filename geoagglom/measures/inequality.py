@@ -51,6 +51,8 @@ IDENTITY_RTOL = 1e-12
 # the spread rather than second) the same few ulps give ~1e-15.
 _THEIL_ATOL = 1e-30
 _GINI_ATOL = 1e-15
+#: Unit-draws (permutations × units) per block of the between-group permutations.
+_BLOCK_ELEMENTS = 500_000
 # Below this |r − 1| the series expansions of φ and ψ are used (17 terms give
 # full double precision there).
 #: Below this total (Gini, Theil: dimensionless), the parts' shares are undefined (NaN).
@@ -402,9 +404,17 @@ class TheilIndex(_Decomposition):
             raise InputError(f"permutations must be >= 0, got {permutations}.")
         rng = check_random_state(seed, legacy=True)
         # One permutation of the units per draw, drawn in sequence, so that the
-        # same seed (or generator state) gives the same numbers.
-        perms = np.stack([rng.permutation(self.n) for _ in range(permutations)])
-        sim = self._between_batch(perms)
+        # same seed (or generator state) gives the same numbers; processed in blocks
+        # of at most _BLOCK_ELEMENTS unit-draws, so that memory stays bounded (the
+        # draws, and so the numbers, do not depend on the block size).
+        sim = np.empty(permutations)
+        block = max(1, _BLOCK_ELEMENTS // self.n)
+        done = 0
+        while done < permutations:
+            c = min(block, permutations - done)
+            perms = np.stack([rng.permutation(self.n) for _ in range(c)])
+            sim[done : done + c] = self._between_batch(perms)
+            done += c
         # The observed value through the same arithmetic, so that a permutation
         # that keeps every group's members is counted as a tie, not by rounding.
         observed = self._between_batch(np.arange(self.n)[None, :])[0]

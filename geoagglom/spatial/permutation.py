@@ -4,10 +4,52 @@ permutations (local statistics), vectorised and processed in blocks of bounded m
 
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
+
 import numpy as np
 
 _BLOCK_ELEMENTS = 2_000_000
 _LOCAL_BLOCK_ELEMENTS = 500_000
+
+_PROGRESS = contextvars.ContextVar("geoagglom_permutation_progress", default=None)
+
+
+@contextmanager
+def permutation_progress(callback):
+    """Within the block, call ``callback(draws)`` after each block of permutations.
+
+    ``draws`` is the block's number of unit-draws (permutations × units). Nothing
+    is called outside such a block: the statistics stay silent unless asked.
+
+    Parameters
+    ----------
+    callback : callable
+        Called with an int after every block of every permutation test.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from libpysal.weights import lat2W
+    >>> from geoagglom.spatial.global_stats import moran
+    >>> done = []
+    >>> with permutation_progress(done.append):
+    ...     _ = moran(np.arange(9.0), lat2W(3, 3), permutations=99, seed=1)
+    >>> sum(done)
+    891
+    """
+    token = _PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+def report_draws(draws):
+    """Pass ``draws`` unit-draws done to the callback of :func:`permutation_progress`."""
+    callback = _PROGRESS.get()
+    if callback is not None:
+        callback(int(draws))
 
 
 def _global_sims(values, permutations, rng, stat, block):
@@ -22,6 +64,7 @@ def _global_sims(values, permutations, rng, stat, block):
         vp = rng.permuted(np.tile(values, (c, 1)), axis=1)
         out[done : done + c] = stat(vp)
         done += c
+        report_draws(c * vp.shape[1])
     return out
 
 
@@ -318,6 +361,7 @@ def _edge_sims(values, off, card, self_part, fz, observed, permutations, rng, ke
                 mean = mean + delta * (c / total)
                 m2 = m2 + b_m2 + delta * delta * (done * c / total)
         done += c
+        report_draws(c * n)
     if keep:
         return greater, less, sims.T, (sims.mean(axis=1), sims.std(axis=1))
     return greater, less, None, (mean, np.sqrt(np.maximum(m2, 0.0) / permutations))

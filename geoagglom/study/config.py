@@ -137,11 +137,32 @@ class StudyConfig:
         if self.model.y is not None:
             x = [self.model.x] if isinstance(self.model.x, str) else list(self.model.x)
             columns += [c for c in (self.model.y, *x) if c != "entropy"]
-        weights = self.measures.inequality_weights
-        for picked in weights.values() if isinstance(weights, dict) else [weights]:
-            if picked not in ("equal", "area"):
-                columns.append(picked)  # a weight column, e.g. population
+        if self.data.population is not None:
+            columns.append(self.data.population)
+        columns += self._weight_columns
         return list(dict.fromkeys(c for c in columns if c not in self.quantity))
+
+    @property
+    def _weight_columns(self):
+        """The data-table columns that ``[measures] inequality_weights`` names (e.g. population)."""
+        weights = self.measures.inequality_weights
+        picked = weights.values() if isinstance(weights, dict) else [weights]
+        return [w for w in dict.fromkeys(picked) if w not in ("equal", "area")]
+
+    @property
+    def column_roles(self):
+        """Data-table column → the study-file key that names it (for error messages)."""
+        roles = {}
+        if self.model.y is not None:
+            x = [self.model.x] if isinstance(self.model.x, str) else list(self.model.x)
+            roles.update({c: "[model] x" for c in x})
+            roles[self.model.y] = "[model] y"
+        roles.update({c: "[measures] inequality_weights" for c in self._weight_columns})
+        if self.data.population is not None:
+            roles[self.data.population] = "[data] population"
+        if self.data.second_variable:
+            roles[self.data.second_variable] = "second_variable"
+        return roles
 
     def __repr__(self):
         return f"<StudyConfig {self.source or '(Python)'}: {self.top.title!r}>"
@@ -199,6 +220,15 @@ class Study:
         Column names of a grouping table (defaults: the layer's id name, ``region``).
     second_variable : str, optional
         A second column (e.g. GDP growth) for bivariate Moran.
+    variable : {"entropy", "density", "value", "per_capita"}, default "entropy"
+        What Moran's I, LISA, the dynamics and the maps analyse: the financial
+        entropy, the quantity per km², the quantity, or the quantity per person
+        (``population``: the data table's population column). Gini and Theil stay
+        on the entropy.
+    population : str, optional
+        The population column, required with ``variable="per_capita"``.
+    label : str, optional
+        The variable's name in figure titles, legends and report headings.
     years : [first, last], optional
     title : str, optional
     illustrative : bool, default False

@@ -22,7 +22,7 @@ def wanted(config, years):
     return len(years) >= MIN_YEARS if enabled is None else enabled
 
 
-def dynamics_tables(config, results, panel, weights, say, local=None):
+def dynamics_tables(config, results, panel, weights, say, local=None, value="beta"):
     """Spatial Markov, LISA Markov, the directional LISA and the verdict, into ``results``.
 
     Parameters
@@ -36,13 +36,15 @@ def dynamics_tables(config, results, panel, weights, say, local=None):
     local : dict, optional
         ``{year: LocalMoran}`` of the study's LISA step, reused by the LISA Markov
         chain (same classes, computed once).
+    value : str, default "beta"
+        The analysed column of ``panel`` (``[data] variable``).
     """
     d, m = config.dynamics, config.measures
     years = sorted(panel["year"].unique())
     start = d.start if d.start is not None else years[0]
     end = d.end if d.end is not None else years[-1]
     say(f"spillover dynamics: spatial Markov (k = {d.k}, m = {d.m}), LISA Markov, rose")
-    common = dict(unit="unit", year="year", value="beta")
+    common = dict(unit="unit", year="year", value=value)
     markov = spatial_markov(panel, weights, d.k, d.m, empty="nan", **common)
     adjust = None if m.adjust == "none" else m.adjust
     lisa = lisa_markov(

@@ -8,7 +8,7 @@ import pandas as pd
 from geoagglom import plot
 from geoagglom.data.boundaries import load_grouping
 from geoagglom.study.indices import index_label, table_two_indices, table_two_name
-from geoagglom.study.vocabulary import LISA_LEGEND
+from geoagglom.study.vocabulary import LISA_LEGEND, capitalised, variable_label
 
 ILLUSTRATIVE_NOTE = "Illustrative data: not official statistics"
 #: Moran scatterplots name their points up to this many units.
@@ -20,42 +20,40 @@ TEXT = {
     "en": {
         "note": ILLUSTRATIVE_NOTE,
         "suffix": " (illustrative data)",
-        "entropy_map": "Financial entropy{suffix}",
+        "entropy_map": "{Name}{suffix}",
         "entropy_legend": "entropy β",
-        "lisa": "LISA clusters of financial entropy, {year}{suffix}",
+        "lisa": "LISA clusters of {name}, {year}{suffix}",
         "inference": "α = {alpha:g}, {permutations} conditional permutations",
         "adjusted": ", {adjust}-adjusted",
         "moran_p": "permutation p = {p:.3g}",
-        "moran": "Moran scatterplot of financial entropy, {year}{suffix}",
-        "moran_name": "financial entropy",
-        "bivariate": "Financial entropy against the neighbours' {second}, {year}{suffix}",
+        "moran": "Moran scatterplot of {name}, {year}{suffix}",
+        "bivariate": "{Name} against the neighbours' {second}, {year}{suffix}",
         "second_name": "second variable",
         "entropy_regions": "Financial entropy by region{suffix}",
         "gini_theil": "Inequality of the regions' entropy{suffix}",
         "decomposition": "{index} of the units' entropy: within and between regions{suffix}",
         "band": "95 % {ci} bootstrap interval",
-        "markov": "Transitions of financial entropy, by the neighbours' class{suffix}",
+        "markov": "Transitions of {name}, by the neighbours' class{suffix}",
         "rose": "Directional LISA: units' and neighbours' moves{suffix}",
         "unit_effect": "Effect of the centre's change on every unit, {year}{suffix}",
     },
     "zh": {
         "note": "示例数据，非官方统计",
         "suffix": "（示例数据）",
-        "entropy_map": "金融熵{suffix}",
+        "entropy_map": "{Name}{suffix}",
         "entropy_legend": "金融熵 β",
-        "lisa": "{year}年金融熵 LISA 聚类图{suffix}",
+        "lisa": "{year}年{name} LISA 聚类图{suffix}",
         "inference": "α = {alpha:g}，{permutations} 次条件置换",
         "adjusted": "，{adjust} 校正",
         "moran_p": "置换检验 p = {p:.3g}",
-        "moran": "{year}年金融熵 Moran 散点图{suffix}",
-        "moran_name": "金融熵",
-        "bivariate": "{year}年金融熵与邻域{second}的双变量 Moran 散点图{suffix}",
+        "moran": "{year}年{name} Moran 散点图{suffix}",
+        "bivariate": "{year}年{name}与邻域{second}的双变量 Moran 散点图{suffix}",
         "second_name": "第二变量",
         "entropy_regions": "各区域金融熵{suffix}",
         "gini_theil": "区域金融熵的差异{suffix}",
         "decomposition": "城市金融熵的{index}：区域内与区域间{suffix}",
         "band": "95% {ci} 自助法区间",
-        "markov": "按邻域类别的金融熵转移概率{suffix}",
+        "markov": "按邻域类别的{name}转移概率{suffix}",
         "rose": "方向性 LISA：单元与邻域的变动{suffix}",
         "unit_effect": "{year}年中心城市变动对各单元的效应{suffix}",
     },
@@ -90,8 +88,14 @@ def draw_study_figures(results, folder):
     note = words["note"] if config.illustrative else None
     suffix = words["suffix"] if config.illustrative else ""
 
+    data = config.data
+    name = variable_label(data.variable, config.quantity, lang, data.label)
+    column = results.column
+    # the legend: "entropy β" by default, else the variable's name
+    legend = words["entropy_legend"] if column == "beta" and data.label is None else name
+
     def t(key, **fields):
-        return words[key].format(suffix=suffix, **fields)
+        return words[key].format(suffix=suffix, name=name, Name=capitalised(name), **fields)
 
     saved = {}
 
@@ -111,7 +115,7 @@ def draw_study_figures(results, folder):
             entropy[entropy["year"].isin(map_years)],
             unit="unit",
             year="year",
-            value="beta",
+            value=column,
             scheme=maps.scheme,
             k=maps.k,
             bins=maps.bins,
@@ -119,7 +123,7 @@ def draw_study_figures(results, folder):
             title=t("entropy_map"),
             note=note,
             lang=maps.lang,
-            legend_title=words["entropy_legend"],
+            legend_title=legend,
         ),
     )
     if spatial is not None:
@@ -144,7 +148,7 @@ def draw_study_figures(results, folder):
                 ),
             )
         last = spatial.years[-1]
-        y = entropy[entropy["year"] == last].set_index("unit")["beta"]
+        y = entropy[entropy["year"] == last].set_index("unit")[column]
         y = y.reindex(spatial.weights.unique_ids)
         p_sim = spatial.trend.loc[last, "p_sim"]
         shown = "name_en" if lang == "en" and "name_en" in results.names else None
@@ -158,7 +162,7 @@ def draw_study_figures(results, folder):
                 title=t("moran", year=last) + "\n" + t("moran_p", p=p_sim),
                 # unit names where they can be read
                 labels=names if len(y) <= MAX_LABELLED_UNITS else None,
-                name=words["moran_name"],
+                name=name,
                 note=note,
                 lang=maps.lang,
             ),
@@ -175,7 +179,7 @@ def draw_study_figures(results, folder):
                 y,
                 lag,
                 p_value=row["p_sim"],
-                x_name=words["moran_name"],
+                x_name=name,
                 y_name=second,
                 title=t("bivariate", year=int(row["year"]), second=second),
                 labels=names.reindex(x.index)
@@ -272,7 +276,7 @@ def bivariate_inputs(results):
     Returns
     -------
     x, y, lag : pandas.Series
-        The units' entropy, the second variable and its spatial lag under the
+        The analysed variable (``results.column``), the second variable and its lag under the
         study's weights, indexed by the weights' units. With weights that are not
         row-standardised the lag is scaled by n / S0, so that the fitted slope
         is the table's bivariate Moran's I in every case.
@@ -284,7 +288,7 @@ def bivariate_inputs(results):
     ids = list(weights.unique_ids)
     entropy, values = results.tables["entropy_units"], results.values
     second = results.config.data.second_variable
-    x = entropy[entropy["year"] == row["year"]].set_index("unit")["beta"].reindex(ids)
+    x = entropy[entropy["year"] == row["year"]].set_index("unit")[results.column].reindex(ids)
     y = values[values["year"] == row["year"]].set_index("unit")[second].reindex(ids)
     sparse = weights.sparse
     scale = len(ids) / sparse.sum()

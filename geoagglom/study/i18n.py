@@ -43,6 +43,26 @@ REPORT = {
         "row_years": "Years",
         "row_data": "Data",
         "row_quantity": "Quantity",
+        "row_variable": "Analysed variable",
+        "variable_row": (
+            "{name}: {what}; Moran, LISA, the dynamics and the maps use it, Tables I and II "
+            "the financial entropy"
+        ),
+        "what.entropy": "financial entropy β",
+        "what.density": "the quantity per km² of land area",
+        "what.value": "the quantity",
+        "what.per_capita": "the quantity per person ({population})",
+        "of.moran_trend": "Global Moran's I of {name}, per year",
+        "of.lisa": "Local Moran of {name}, every unit and year",
+        "of.bivariate_moran": "Bivariate Moran's I of {name}",
+        "of.spatial_markov": "Spatial Markov of {name}: transition counts and probabilities",
+        "about_of.moran_trend": (
+            "Moran's I of the units' {name} with analytic (normal, randomisation) and "
+            "permutation inference, and the number of units in each LISA class."
+        ),
+        "about_of.bivariate_moran": (
+            "A unit's {name} against the spatial lag of the second variable."
+        ),
         "row_regions": "Regions",
         "row_weights": "Weights",
         "row_permutations": "Permutations / seed",
@@ -197,6 +217,23 @@ REPORT = {
         "row_years": "年份",
         "row_data": "数据",
         "row_quantity": "总量指标",
+        "row_variable": "分析变量",
+        "variable_row": (
+            "{name}：{what}；Moran、LISA、动态分析与地图使用该变量，表 I 与表 II 使用金融熵"
+        ),
+        "what.entropy": "金融熵 β",
+        "what.density": "每平方公里土地面积的总量",
+        "what.value": "总量",
+        "what.per_capita": "人均总量（{population}）",
+        "of.moran_trend": "各年{name}的全局 Moran's I",
+        "of.lisa": "各单元各年份{name}的局部 Moran",
+        "of.bivariate_moran": "{name}的双变量 Moran's I",
+        "of.spatial_markov": "{name}的空间马尔可夫：转移次数与概率",
+        "about_of.moran_trend": (
+            "单元{name}的 Moran's I，附解析推断（正态、随机化）与置换推断，以及各 LISA "
+            "类别的单元数。"
+        ),
+        "about_of.bivariate_moran": "单元{name}与第二变量空间滞后的关系。",
         "row_regions": "区域划分",
         "row_weights": "空间权重",
         "row_permutations": "置换次数 / 随机种子",

@@ -41,8 +41,29 @@ def load_table(config, notes=None):
         label, table = "the data table", data.file.copy()
     else:
         label = Path(data.file).name
-        read = read_table(data.file, encoding=data.encoding, sheet=data.sheet)
+        try:
+            read = read_table(data.file, encoding=data.encoding, sheet=data.sheet)
+        except pd.errors.ParserError as err:
+            reason = str(err).strip().splitlines()[-1]
+            hint = (
+                f' (it was read as {data.encoding}: check [data] encoding = "{data.encoding}")'
+                if data.encoding
+                else ""
+            )
+            raise StudyConfigError(
+                f"[data] file: {label} is not a readable table: {reason}. Give every row as "
+                f"many cells as the header{hint}."
+            ) from None
         table = read.table
+        if not isinstance(table.index, pd.RangeIndex):
+            # pandas reads the extra leading cells of rows longer than the header as an index
+            first = table.index[0] if isinstance(table.index[0], tuple) else (table.index[0],)
+            raise StudyConfigError(
+                f"[data] file: {label} has rows with more cells than its header (the first "
+                f"begins {', '.join(map(str, first))}, …); "
+                "give every row as many cells as the header (a comma in a number? quote it "
+                "or drop the thousands separator)."
+            )
         notes.extend(read.notes)
     if data.layout == "wide":
         unit_column = _require_column(table, "unit", data.unit, label)
@@ -57,16 +78,8 @@ def load_table(config, notes=None):
         )
     wanted = [("unit", data.unit), ("year", data.year)]
     wanted += [("quantity", q) for q in config.quantity]
-    model_x = [config.model.x] if isinstance(config.model.x, str) else list(config.model.x)
-    for column in config.extra_columns:
-        if column == data.second_variable:
-            wanted.append(("second_variable", column))
-        elif column == config.model.y:
-            wanted.append(("[model] y", column))
-        elif config.model.y is not None and column in model_x:
-            wanted.append(("[model] x", column))
-        else:
-            wanted.append(("[measures] inequality_weights", column))
+    roles = config.column_roles
+    wanted += [(roles[column], column) for column in config.extra_columns]
     if data.province:
         wanted.append(("province", data.province))
     rename = {_require_column(table, key, column, label): column for key, column in wanted}
@@ -75,6 +88,11 @@ def load_table(config, notes=None):
     tidy = tidy_table(table, unit=data.unit, year=data.year, values=values, what=label)
     notes.extend(tidy.notes)
     table = tidy.table
+    if table.empty:
+        raise StudyConfigError(
+            f"[data] file: {label} has no data rows (only a header, comments or footnotes); "
+            "give one row per unit and year."
+        )
     present = sorted(table[data.year].unique())
     if data.years is not None:
         first, last = data.years
@@ -84,6 +102,11 @@ def load_table(config, notes=None):
                 f"{present[0]}-{present[-1]}."
             )
         table = table[table[data.year].between(first, last)]
+        if table.empty:
+            raise StudyConfigError(
+                f"[data] years = [{first}, {last}]: {label} has no rows in those years; its "
+                f"years: {', '.join(map(str, present))}."
+            )
     return table
 
 

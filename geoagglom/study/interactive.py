@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from geoagglom.plot.style import LISA_COLORS
-from geoagglom.study.vocabulary import LISA_LEGEND
+from geoagglom.study.vocabulary import LISA_LEGEND, variable_label
 
 #: A sequential palette (ColorBrewer YlOrRd), light to dark, for up to 7 classes.
 PALETTE = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026")
@@ -166,8 +166,19 @@ _JS = r"""
 """
 
 
+def _measure_label(results, measure, lang):
+    """The legend's name of ``measure``: ``[data] label``, the variable's name, or the column."""
+    config = getattr(results, "config", None)
+    data = getattr(config, "data", None)
+    if data is not None and measure == getattr(results, "column", None):
+        if measure == "beta" and data.label is None:
+            return "entropy β"
+        return variable_label(data.variable, config.quantity, lang, data.label)
+    return "entropy β" if measure == "beta" else measure
+
+
 def map_html(
-    results: Any, measure: str = "beta", *, k: int = 5, simplify: float | None = None
+    results: Any, measure: str | None = None, *, k: int = 5, simplify: float | None = None
 ) -> str:
     """The interactive map of a study run as one self-contained HTML page.
 
@@ -179,8 +190,10 @@ def map_html(
         the measure), optionally ``results.tables["lisa"]`` (``cluster``, ``label``,
         ``p_value``, ``p_adjusted``), ``results.regions`` and ``results.config``
         (its title; ``illustrative`` marks the page "illustrative data").
-    measure : str, default "beta"
-        The column of ``entropy_units`` that colours the units (e.g. ``"density"``).
+    measure : str, optional
+        The column of ``entropy_units`` that colours the units (e.g. ``"density"``);
+        default: the run's analysed variable (``results.column``, ``"beta"`` for the
+        financial entropy).
     k : int, default 5
         Number of classes (quantiles of the measure over every unit and year, so one
         legend serves every year); at most 7.
@@ -201,6 +214,8 @@ def map_html(
     """
     units = results.units
     entropy = results.tables["entropy_units"]
+    if measure is None:
+        measure = getattr(results, "column", "beta")
     if measure not in entropy.columns:
         raise KeyError(
             f"measure {measure!r} is not a column of entropy_units; its columns: "
@@ -285,7 +300,7 @@ def map_html(
     payload: dict[str, Any] = {
         "years": [int(y) for y in years],
         "measure": measure,
-        "measure_label": "entropy β" if measure == "beta" else measure,
+        "measure_label": _measure_label(results, measure, lang),
         "palette": list(PALETTE[: len(breaks) - 1]),
         "breaks": [float(b) for b in breaks],
         "no_data": NO_DATA,
@@ -364,7 +379,7 @@ def map_html(
 
 
 def write_map(
-    results: Any, path: str | os.PathLike[str], measure: str = "beta", **kwargs: Any
+    results: Any, path: str | os.PathLike[str], measure: str | None = None, **kwargs: Any
 ) -> Path:
     """Write :func:`map_html` of a run to ``path`` (``map.html``) and return the path.
 
@@ -374,8 +389,9 @@ def write_map(
         A finished run (see :func:`map_html`).
     path : str or pathlib.Path
         The HTML file to write.
-    measure : str, default "beta"
-        The column of ``entropy_units`` that colours the units.
+    measure : str, optional
+        The column of ``entropy_units`` that colours the units (default: the run's
+        analysed variable).
     **kwargs
         Passed to :func:`map_html` (``k``, ``simplify``).
 

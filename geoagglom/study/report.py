@@ -16,6 +16,7 @@ from geoagglom.study.indices import (
     weighting_text,
 )
 from geoagglom.study.provenance import versions
+from geoagglom.study.vocabulary import variable_label
 
 #: The tables, in the order the report shows them; each one's heading and explanation
 #: are ``section.<name>`` and ``about.<name>`` in :data:`geoagglom.study.i18n.REPORT`.
@@ -137,14 +138,21 @@ def _sections(results, t, lang):
     Table I says how each index is weighted and how its intervals were drawn; Table II
     is one section per decomposed index (``[measures] indices``), in the order chosen.
     """
-    m = results.config.measures
+    config = results.config
+    m = config.measures
     weights = m.inequality_weights
+    named = _variable_name(config, lang)
     out = {}
     for name in SECTIONS:
         if name == "table_II":
             out.update(_decompositions(m, t, lang))
             continue
         heading, about = t(f"section.{name}"), t(f"about.{name}")
+        if named is not None and f"of.{name}" in REPORT[lang]:
+            # the tables of the analysed variable name it (Tables I and II: the entropy)
+            heading = t(f"of.{name}", name=named)
+            if f"about_of.{name}" in REPORT[lang]:
+                about = t(f"about_of.{name}", name=named)
         if name == "table_I":
             said = "; ".join(
                 f"{index_label(c, lang)} ({c.column}): {weighting_text(weights, c, lang)}"
@@ -155,6 +163,14 @@ def _sections(results, t, lang):
                 about += " " + t("table_I_intervals", ci=m.ci, replicates=m.bootstrap)
         out[name] = (heading, about)
     return out
+
+
+def _variable_name(config, lang):
+    """The analysed variable's name, or None for the default (financial entropy, no label)."""
+    data = config.data
+    if data.variable == "entropy" and data.label is None:
+        return None
+    return variable_label(data.variable, config.quantity, lang, data.label)
 
 
 def _decompositions(measures, t, lang):
@@ -203,6 +219,7 @@ def _summary(config, results, t):
         (t("row_years"), f"{years[0]}–{years[-1]}"),
         (t("row_data"), html.escape(str(data))),
         (t("row_quantity"), html.escape(" + ".join(config.quantity))),
+        *_variable_row(config, t),
         (t("row_regions"), html.escape(str(regions))),
         (t("row_weights"), _weights_text(m, t)),
         (t("row_permutations"), t("permutations_seed", permutations=m.permutations,
@@ -213,6 +230,16 @@ def _summary(config, results, t):
         f"<h2>{t('study_heading')}</h2><table>" + cells + "</table>"
         f"<p class='note'>{t('entropy_note')}</p>"
     )
+
+
+def _variable_row(config, t):
+    """The summary's row naming the analysed variable, when it is not the default."""
+    lang = config.maps.lang
+    name = _variable_name(config, lang)
+    if name is None:
+        return []
+    what = t(f"what.{config.data.variable}", population=config.data.population)
+    return [(t("row_variable"), html.escape(t("variable_row", name=name, what=what)))]
 
 
 def _table_section(heading, about, frame, lang, collapsed=False):

@@ -17,7 +17,7 @@ class StudyResults:
     ----------
     out_dir, config, tables, figures, report, map, notes, skipped :
         The attributes below; the run fills them.
-    units, regions, values, years, names, spatial, dynamics, models, rules, layers :
+    units, regions, values, years, names, column, budget, spatial, dynamics, models, rules, layers :
         The attributes below.
 
     Attributes
@@ -48,6 +48,12 @@ class StudyResults:
     years : list of int
     names : list of str
         The units' name columns shown next to their ids.
+    column : str
+        The column of ``tables["entropy_units"]`` that Moran, LISA, the dynamics and
+        the maps analyse (``[data] variable``: ``beta``, ``density``, ``quantity`` or
+        ``per_capita``).
+    budget : geoagglom.study.budget.Budget or None
+        The estimated time and memory of the permutation tests.
     spatial : geoagglom.SpilloverCheck or None
         Moran trend and LISA classes (None when skipped).
     dynamics : dict
@@ -73,6 +79,8 @@ class StudyResults:
     values: object = None
     years: list = field(default_factory=list)
     names: list = field(default_factory=list)
+    column: str = "beta"
+    budget: object = None
     spatial: object = None
     dynamics: dict = field(default_factory=dict)
     models: dict = field(default_factory=dict)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from geoagglom.data.matching import match_units
 from geoagglom.data.regions import dissolve_regions
-from geoagglom.errors import InputError, StudyConfigError
+from geoagglom.errors import InputError, MatchError, PermutationCostWarning, StudyConfigError
 from geoagglom.measures.concentration import location_quotient
 from geoagglom.measures.panel import (
     _weight_choice,
@@ -36,7 +36,9 @@ from geoagglom.spatial.exact import (
     moran_exact,
     moran_inference,
 )
+from geoagglom.spatial.permutation import permutation_progress, report_draws
 from geoagglom.spatial.significance import _adjust
+from geoagglom.study.budget import Progress, check_budget
 from geoagglom.study.dynamics_tables import dynamics_tables
 from geoagglom.study.dynamics_tables import wanted as dynamics_wanted
 from geoagglom.study.indices import (
@@ -51,7 +53,7 @@ from geoagglom.study.model_tables import model_tables
 from geoagglom.study.output import copy_inputs, write_folder, write_geopackage, write_tables
 from geoagglom.study.provenance import versions
 from geoagglom.study.results import StudyResults
-from geoagglom.study.vocabulary import LISA_CLASSES
+from geoagglom.study.vocabulary import LISA_CLASSES, VARIABLE_COLUMNS, variable_label
 
 #: Fewer units than this: the spatial statistics are skipped (and the report says so).
 MIN_SPATIAL_UNITS = 3
@@ -108,9 +110,11 @@ def _run(config, work, say):
         say("figures")
         results.figures = draw_study_figures(results, work / "figures")
     for warning in caught:
-        if warning.category.__module__.startswith("geoagglom"):
-            results.notes.append(str(warning.message))
-            say(f"note: {warning.message}")
+        text = str(warning.message)
+        if warning.category.__module__.startswith("geoagglom") and text not in results.notes:
+            results.notes.append(text)  # each note once
+            if warning.category is not PermutationCostWarning:  # said before the work
+                say(f"note: {text}")
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     say("tables, GeoPackage and report")
     write_tables(results, work / "tables")
@@ -144,15 +148,18 @@ def compute(config, results, say):
         )
     names = _name_columns(units, name_column)
     results.names = names
-    match = match_units(
-        table,
-        units,
-        column=data.unit,
-        year=data.year,
-        province_column=data.province,
-        drop_unmatched=data.drop_unmatched,
-        names=names or None,
-    )
+    try:
+        match = match_units(
+            table,
+            units,
+            column=data.unit,
+            year=data.year,
+            province_column=data.province,
+            drop_unmatched=data.drop_unmatched,
+            names=names or None,
+        )
+    except MatchError as err:
+        raise _unmatched(err, config) from None
     results.tables["match_report"] = match.report
     id_name = units.index.name or "unit_id"
     extra = config.extra_columns
@@ -169,7 +176,8 @@ def compute(config, results, say):
             results, pd.DataFrame({"unit": match.missing_units}), units
         )
     units = units.loc[units.index.isin(values["unit"])]
-    check_values(values, config.quantity, extra, units, names)
+    positive = [data.population] if data.population else []
+    check_values(values, config.quantity, extra, units, names, positive=positive)
     values["quantity"] = values[config.quantity].sum(axis=1)
     years = sorted(values["year"].unique())
     results.units, results.values, results.years = units, values, years
@@ -181,8 +189,31 @@ def compute(config, results, say):
             f"({years[0]}-{years[-1]}); map years that have data."
         )
 
+    label = data.label or ""
+    if config.maps.lang != "zh" and any("\u2e80" <= ch <= "\u9fff" for ch in label):
+        results.notes.append(
+            f'[data] label = "{label}" is Chinese: set [maps] lang = "zh" (with a CJK font '
+            'installed) to draw it in the figures; with lang = "en" its characters may '
+            "show as empty boxes."
+        )
+        say(f"note: {results.notes[-1]}")
+    budget = check_budget(config, len(units), len(years), say)
+    results.budget = budget
+    with permutation_progress(Progress(budget, say)):
+        _tables(config, results, units, values, years, say)
+
+
+def _tables(config, results, units, values, years, say):
+    """Entropy, regions and the spatial statistics (the permutation work)."""
+    data = config.data
     say("financial entropy of units")
     entropy = unit_entropy(units, values, "quantity", unit="unit", year="year")
+    if data.variable == "per_capita":
+        people = values.set_index(["unit", "year"])[data.population]
+        keys = pd.MultiIndex.from_frame(entropy[["unit", "year"]])
+        entropy["population"] = people.reindex(keys).to_numpy()
+        entropy["per_capita"] = entropy["quantity"] / entropy["population"]
+    results.column = VARIABLE_COLUMNS[data.variable]
     results.tables["entropy_units"] = _with_names(results, entropy, units)
 
     if len(config.quantity) > 1:
@@ -235,6 +266,8 @@ def _regions(config, results, units, values, entropy, grouping, say):
             **inference,
             **common,
         )
+        if choice.family == "theil" and m.permutations:
+            report_draws(len(units) * m.permutations * len(results.years))
     years = results.years
     change = next((c for c in decomposed if c.name == "theil_t"), None) or next(
         (c for c in decomposed if c.family != "gini"), decomposed[0] if decomposed else None
@@ -259,6 +292,8 @@ def _spatial(config, results, units, entropy, values, years, say):
     from geoagglom.study.spillover import spillover_check
 
     m = config.measures
+    column = results.column
+    words = variable_label(config.data.variable, config.quantity, "en", config.data.label)
     if len(units) < MIN_SPATIAL_UNITS:
         results.skipped.append(
             f"Spatial statistics skipped: {len(units)} unit(s), and Moran's I and LISA need "
@@ -284,14 +319,14 @@ def _spatial(config, results, units, entropy, values, years, say):
         say(f"{len(dropped)} unit(s) without neighbours left out of the spatial statistics")
     panel = entropy[entropy["unit"].isin(kept)]
     # constant up to rounding: an entropy of 1 everywhere comes out as 1 ± 1e-16
-    spread = panel.groupby("year")["beta"].agg(lambda b: (b.max() - b.min()) / b.abs().max())
+    spread = panel.groupby("year")[column].agg(lambda b: (b.max() - b.min()) / b.abs().max())
     constant = [int(y) for y in spread.index[spread <= CONSTANT_RTOL]]
     dynamics = dynamics_wanted(config, years)
     if constant:
         results.skipped.append(
             f"Moran's I, LISA and the bivariate Moran skipped for {', '.join(map(str, constant))}"
-            ": the entropy is the same in every unit that year (zero variance), where they "
-            "are undefined; Gini and Theil are 0 there."
+            f": the {words} is the same in every unit that year (zero variance), where they "
+            "are undefined" + ("; Gini and Theil are 0 there." if column == "beta" else ".")
         )
         say(results.skipped[-1])
         panel = panel[~panel["year"].isin(constant)]
@@ -302,7 +337,7 @@ def _spatial(config, results, units, entropy, values, years, say):
     check = spillover_check(
         units.loc[kept],
         panel,
-        "beta",
+        column,
         unit="unit",
         year="year",
         weights=weights,
@@ -316,7 +351,7 @@ def _spatial(config, results, units, entropy, values, years, say):
     lisa = _with_names(results, check.lisa, units)
     results.tables["lisa"] = lisa
     _multiple_testing_note(config, results, lisa)
-    _exact_inference(config, results, panel, weights, say)
+    _exact_inference(config, results, panel, weights, say, column)
     flagged = lisa[lisa["label"].isin([LISA_CLASSES["HH"], LISA_CLASSES["HL"]])]
     results.tables["spillover_siphoning"] = flagged.reset_index(drop=True)
     if check.transitions is not None:
@@ -328,7 +363,7 @@ def _spatial(config, results, units, entropy, values, years, say):
                 f"{', '.join(map(str, constant))} has no variation."
             )
         else:
-            dynamics_tables(config, results, panel, weights, say, local=check.local)
+            dynamics_tables(config, results, panel, weights, say, local=check.local, value=column)
     if config.model.y is not None:
         model_tables(config, results, panel, weights, say)
     for name in ("directional_lisa", "spillover_verdict", "model_unit_effect"):
@@ -340,7 +375,7 @@ def _spatial(config, results, units, entropy, values, years, say):
         say("bivariate Moran")
         rows = []
         for yr in years:
-            x = panel[panel["year"] == yr].set_index("unit")["beta"]
+            x = panel[panel["year"] == yr].set_index("unit")[column]
             y = values[values["year"] == yr].set_index("unit")[second]
             bv = moran_bv(
                 x.reindex(kept),
@@ -353,6 +388,30 @@ def _spatial(config, results, units, entropy, values, years, say):
         results.tables["bivariate_moran"] = pd.DataFrame(rows)
 
 
+def _unmatched(err, config):
+    """A study's one-line error for rows that match no unit, in study-file keys."""
+    report = err.report
+    bad = report[report["status"] != "matched"]
+    shown = []
+    for row in bad.head(20).itertuples():
+        detail = row.status
+        if row.candidates:
+            detail += f", candidates: {row.candidates}"
+        if row.suggestions:
+            detail += f"; did you mean {row.suggestions}?"
+        shown.append(f"{row.key!r} ({detail})")
+    more = f"; … and {len(bad) - 20} more" if len(bad) > 20 else ""
+    data = config.data
+    where = getattr(data.file, "name", "the data table")
+    return MatchError(
+        f"[data] unit: {len(bad)} value(s) of {data.unit!r} in {where} match no unit of the "
+        f"boundaries: {'; '.join(shown)}{more}. Fix the names or codes in the table, set "
+        '[data] province = "<province column>" to tell same-named units apart, or '
+        "[data] drop_unmatched = true to drop those rows (listed in the report).",
+        report,
+    )
+
+
 def _name_columns(units, name_column):
     """The units' name columns shown in tables: the boundary file's own, or the layer's."""
     if name_column is not None:
@@ -360,7 +419,7 @@ def _name_columns(units, name_column):
     return [c for c in ("name_zh", "name_en") if c in units.columns]
 
 
-def check_values(values, quantities, others, units, names):
+def check_values(values, quantities, others, units, names, positive=()):
     """Every value present and no quantity negative, or one error naming column, year, unit.
 
     Raises
@@ -376,6 +435,8 @@ def check_values(values, quantities, others, units, names):
         checks = [("missing", cells.isna())]
         if column in quantities:  # balances; a growth rate may be negative
             checks.append(("negative", cells < 0))
+        if column in positive:  # a population divides
+            checks.append(("not positive", cells <= 0))
         for what, bad in checks:
             for unit, year in values.loc[bad, ["unit", "year"]].itertuples(index=False):
                 name = label.get(unit)
@@ -387,7 +448,7 @@ def check_values(values, quantities, others, units, names):
         raise InputError(
             f"The data table has values a study cannot use: {shown}{more}. Fill in the "
             "missing values (or remove those units or years from the table) and correct "
-            "negative balances."
+            "negative balances (and populations that are not positive)."
         )
 
 
@@ -416,7 +477,7 @@ def _multiple_testing_note(config, results, lisa):
         )
 
 
-def _exact_inference(config, results, panel, weights, say):
+def _exact_inference(config, results, panel, weights, say, column="beta"):
     """Exact or saddlepoint Moran p-values next to the permutation ones, for small n."""
     n = weights.n
     method = moran_inference(n)
@@ -428,7 +489,7 @@ def _exact_inference(config, results, panel, weights, say):
     p_global, p_local = [], pd.Series(index=lisa.index, dtype=float)
     ids = pd.Index(weights.unique_ids)
     for yr in trend["year"]:
-        y = panel[panel["year"] == yr].set_index("unit")["beta"].reindex(ids)
+        y = panel[panel["year"] == yr].set_index("unit")[column].reindex(ids)
         p_global.append(moran_exact(y, weights, method=method, alternative="two-sided").p_value)
         if local:
             p = pd.Series(local_moran_exact(y, weights, method=method).p_values, index=ids)

@@ -28,6 +28,7 @@ from geoagglom.options import (
     SPATIAL_MODELS,
     THEIL_KINDS,
     TRANSFORMS,
+    VARIABLES,
 )
 from geoagglom.options import WEIGHTS as WEIGHT_KINDS
 
@@ -121,6 +122,28 @@ KEYS = (
     _k("data", "year", "str", REQUIRED, "its year column"),
     _k("data", "quantity", "str_or_list", REQUIRED, "financial quantity column(s), summed"),
     _k("data", "second_variable", "str", None, "a second column for bivariate Moran"),
+    _k(
+        "data",
+        "variable",
+        "option",
+        "entropy",
+        "the variable of Moran, LISA, the dynamics and the maps (Gini/Theil: entropy)",
+        option=VARIABLES,
+    ),
+    _k(
+        "data",
+        "population",
+        "str",
+        None,
+        "population column of the data table, required with variable = 'per_capita'",
+    ),
+    _k(
+        "data",
+        "label",
+        "str",
+        None,
+        "the variable's name in figure titles, legends and report headings",
+    ),
     _k("data", "years", "years", None, "[first, last] years to study (default: all)"),
     _k("data", "drop_unmatched", "bool", False, "drop rows that match no unit (reported)"),
     _k("data", "province", "str", None, "province column, to tell same-named units apart"),
@@ -519,6 +542,27 @@ def _check_together(out):
     if data["layout"] == "wide" and data["second_variable"]:
         raise StudyConfigError(
             "[data] second_variable needs layout = 'long' (one column per variable)."
+        )
+    if data["encoding"] is not None:
+        import codecs
+
+        try:
+            codecs.lookup(data["encoding"])
+        except LookupError:
+            raise StudyConfigError(
+                f"[data] encoding = {_toml(data['encoding'])}: not a known encoding; use e.g. "
+                '"utf-8", "gbk" or "gb18030", or leave the key out to detect it.'
+            ) from None
+    if data["variable"] == "per_capita" and data["population"] is None:
+        raise StudyConfigError(
+            '[data] variable = "per_capita" needs [data] population: the data table\'s '
+            'population column (e.g. population = "年末总人口(万人)"); or use variable = '
+            '"density" (per km²) or "value".'
+        )
+    if data["label"] is not None and not data["label"].strip():
+        raise StudyConfigError(
+            '[data] label = "": give the variable\'s name (e.g. label = "贷款密度"), or '
+            "leave the key out for the default."
         )
     if maps["scheme"] == "user_defined" and not maps["bins"]:
         raise StudyConfigError(

@@ -95,3 +95,68 @@ def impact_reading(lower, upper):
     if upper < 0:
         return "siphoning"
     return "no evidence"
+
+
+#: ``[data] variable`` → the column of the ``entropy_units`` table it analyses.
+VARIABLE_COLUMNS = {
+    "entropy": "beta",
+    "density": "density",
+    "value": "quantity",
+    "per_capita": "per_capita",
+}
+
+_VARIABLE_WORDS = {
+    "en": {
+        "entropy": "financial entropy",
+        "density": "financial density (per km²)",
+        "value": "{quantity}",
+        "per_capita": "{quantity} per capita",
+    },
+    "zh": {
+        "entropy": "金融熵",
+        "density": "金融密度（每平方公里）",
+        "value": "{quantity}",
+        "per_capita": "人均{quantity}",
+    },
+}
+
+
+def variable_label(variable, quantity, lang="en", label=None):
+    """The analysed variable's name in titles, legends and headings.
+
+    Parameters
+    ----------
+    variable : str
+        ``[data] variable`` (``"entropy"``, ``"density"``, ``"value"``, ``"per_capita"``).
+    quantity : list of str
+        The quantity columns (named for ``"value"`` and ``"per_capita"``).
+    lang : {"en", "zh"}
+    label : str, optional
+        ``[data] label``: used as given when set.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> variable_label("entropy", ["loans"]), variable_label("per_capita", ["loans"])
+    ('financial entropy', 'loans per capita')
+    >>> variable_label("density", ["loans"], "zh"), variable_label("value", ["a"], label="贷款")
+    ('金融密度（每平方公里）', '贷款')
+    """
+    if label is not None:
+        return label
+    words = _VARIABLE_WORDS.get(lang, _VARIABLE_WORDS["en"])[variable]
+    return words.format(quantity=" + ".join(quantity))
+
+
+def capitalised(text):
+    """``text`` with its first letter upper-case (for the start of a title).
+
+    Examples
+    --------
+    >>> capitalised("financial entropy"), capitalised("贷款密度")
+    ('Financial entropy', '贷款密度')
+    """
+    return text[:1].upper() + text[1:]

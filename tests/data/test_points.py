@@ -97,7 +97,7 @@ def test_outside_points_raise_by_default(prefectures):
     pts = pd.DataFrame({"x": [117.0, 0.0, 1.0], "y": [36.6, 0.0, 1.0]}, index=[10, 11, 12])
     with pytest.raises(InputError, match=r"2 point\(s\) lie outside every unit \(rows 11, 12"):
         points_to_units(pts, prefectures, lon="x", lat="y")
-    with pytest.raises(InputError, match="outside = 'keep' is not a outside-points policy"):
+    with pytest.raises(InputError, match="outside = 'keep' is not an outside-points policy"):
         points_to_units(pts, prefectures, lon="x", lat="y", outside="keep")
 
 

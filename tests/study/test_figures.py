@@ -21,6 +21,8 @@ def test_study_figures_have_chinese_words_for_every_english_one():
             adjust="",
             p=0.01,
             second="增长率",
+            name="金融熵",  # the analysed variable's name ([data] label or its default)
+            Name="金融熵",
         )
         assert re.search(r"[\u4e00-\u9fff]", text), key
         text = text.replace("LISA", "").replace("Moran", "").replace("BCa", "")

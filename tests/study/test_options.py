@@ -28,10 +28,12 @@ from geoagglom.options import (
     SPATIAL_MODELS,
     THEIL_KINDS,
     TRANSFORMS,
+    VARIABLES,
 )
 from geoagglom.options import WEIGHTS as WEIGHT_KINDS
 from geoagglom.study.config import Study, demo_dir
 from geoagglom.study.schema import KEYS
+from geoagglom.study.vocabulary import VARIABLE_COLUMNS
 
 BASE = """
 title = "Options"
@@ -44,6 +46,7 @@ unit = "{unit}"
 year = "年份"
 quantity = ["年末金融机构存款余额(万元)", "年末金融机构各项贷款余额(万元)"]
 years = [2014, 2016]
+{data}
 [grouping]
 {grouping}
 [measures]
@@ -65,10 +68,15 @@ def study_file(
     maps="",
     unit="城市",
     model="",
+    data="",
 ):
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / "data.csv").exists():
         shutil.copy(demo_dir() / "illustrative_data.csv", folder / "data.csv")
+    if "population" in data:  # a population column (人口) for variable = "per_capita"
+        raw = pd.read_csv(demo_dir() / "illustrative_data.csv", comment="#")
+        raw["人口"] = 300.0 + 25 * (raw.index % 11)
+        raw.to_csv(folder / "data.csv", index=False)
     for default in ("permutations = 19", "seed = 7"):
         if default.split()[0] not in measures:
             measures = f"{default}\n{measures}"
@@ -78,6 +86,7 @@ def study_file(
         measures=measures,
         maps=maps,
         unit=unit,
+        data=data,
         model=f"[model]\n{model}" if model else "",
     )
     path = folder / "study.toml"
@@ -96,6 +105,7 @@ NEEDS = {
     ("scheme", "user_defined"): "bins = [0.5, 1, 2, 100]",
     ("ci", "percentile"): "bootstrap = 19",
     ("ci", "bca"): "bootstrap = 19",
+    ("variable", "per_capita"): 'population = "人口"',
 }
 MODEL = 'y = "地区生产总值增长率(%)"\nx = ["entropy"]\ndraws = 50\n'
 CASES = (
@@ -106,6 +116,7 @@ CASES = (
     + [("maps", "lang", v) for v in LANGUAGES.values]
     + [("measures", "ci", v) for v in CI_METHODS.values]
     + [("model", "model", v) for v in SPATIAL_MODELS.values]
+    + [("data", "variable", v) for v in VARIABLES.values]
 )
 
 
@@ -373,6 +384,18 @@ def test_each_option_value_runs_end_to_end(tmp_path, section, key, value):
             value
         ]
         assert f"<html lang='{html_lang}'>" in report and heading in report
+    if key == "variable":
+        column = VARIABLE_COLUMNS[value]
+        assert results.column == column
+        units = results.tables["entropy_units"]
+        last = units[units["year"] == 2016].set_index("unit")[column]
+        w = results.spatial.weights
+        expected_i = geoagglom.moran(last.reindex(w.unique_ids), w, permutations=0).I
+        assert trend["I"].iloc[-1] == pytest.approx(expected_i, rel=1e-12)
+        if value == "per_capita":
+            np.testing.assert_allclose(
+                units["per_capita"], units["quantity"] / units["population"], rtol=1e-15
+            )
     if key == "scheme" and value == "user_defined":
         report = results.report.read_text(encoding="utf-8")
         assert "Illustrative data" in report
@@ -569,3 +592,95 @@ def test_seed_helper_rejects_what_it_cannot_use():
     np.testing.assert_array_equal(a, stream(5, "moran", 2004).random(3))
     assert not np.array_equal(a, stream(5, "moran", 2005).random(3))
     assert not np.array_equal(a, stream(5, "lisa", 2004).random(3))
+
+
+# --------------------------------------------------------------------------- variable and label
+
+
+@pytest.mark.slow
+def test_density_gives_the_entropys_moran_and_lisa(tmp_path):
+    """β is the density over the year's study-wide density: a constant factor per year,
+    so Moran's I and the local Morans are the same (Moran's I is scale-free)."""
+    entropy = run(study_file(tmp_path / "e"), tmp_path / "e" / "out")
+    density = run(study_file(tmp_path / "d", data='variable = "density"'), tmp_path / "d" / "out")
+    for column in ("I", "p_norm", "p_rand", "C"):
+        np.testing.assert_allclose(
+            density.tables["moran_trend"][column],
+            entropy.tables["moran_trend"][column],
+            rtol=1e-10,
+        )
+    np.testing.assert_allclose(density.tables["lisa"]["Is"], entropy.tables["lisa"]["Is"],
+                               rtol=1e-9, atol=1e-12)  # fmt: skip
+    # Gini and Theil stay on the entropy whatever the variable
+    pd.testing.assert_frame_equal(density.tables["table_I"], entropy.tables["table_I"])
+
+
+@pytest.mark.slow
+def test_label_names_the_variable_in_figures_legends_and_headings(tmp_path):
+    path = study_file(tmp_path, data='variable = "density"\nlabel = "Loan density"')
+    results = run(path, tmp_path / "out")
+    svg = {name: paths[1].read_text(encoding="utf-8") for name, paths in results.figures.items()}
+    assert "Loan density" in svg["entropy_map"]  # title and legend
+    assert "LISA clusters of Loan density, 2016" in svg["lisa_map_2016"]
+    assert "Moran scatterplot of Loan density, 2016" in svg["moran_scatter_2016"]
+    assert "Transitions of Loan density" in svg["transition_heatmaps"]
+    report = results.report.read_text(encoding="utf-8")
+    assert "Global Moran&#x27;s I of Loan density, per year" in report or (
+        "Global Moran's I of Loan density, per year" in report
+    )
+    assert "Analysed variable" in report
+    assert '"measure_label": "Loan density"' in results.map.read_text(encoding="utf-8")
+    # the map colours the density, not β
+    assert results.column == "density"
+
+
+@pytest.mark.slow
+def test_default_labels_stay_as_before(tmp_path):
+    results = run(study_file(tmp_path), tmp_path / "out")
+    svg = results.figures["lisa_map_2016"][1].read_text(encoding="utf-8")
+    assert "LISA clusters of financial entropy, 2016" in svg
+    assert "Financial entropy" in results.figures["entropy_map"][1].read_text(encoding="utf-8")
+    report = results.report.read_text(encoding="utf-8")
+    assert "Analysed variable" not in report
+    assert "Global Moran" in report and "Moran&#x27;s I per year" in report
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ('variable = "per_capita"', r'\[data\] variable = "per_capita" needs \[data\] population'),
+        ('variable = "percapita"', r"\[data\] variable = 'percapita' is not a variable to analyse"),
+        ('label = " "', r"\[data\] label = \"\": give the variable's name"),
+        ("label = 3", r"\[data\] label = 3: expected a string"),
+        ("population = 5", r"\[data\] population = 5: expected a string"),
+    ],
+)  # fmt: skip
+def test_variable_errors_name_the_key(tmp_path, data, message):
+    with pytest.raises(StudyConfigError, match=message):
+        Study.from_toml(study_file(tmp_path, data=data))
+
+
+def test_per_capita_population_column_problems_name_key_unit_and_year(tmp_path):
+    path = study_file(tmp_path, data='variable = "per_capita"\npopulation = "人口"')
+    raw = pd.read_csv(tmp_path / "data.csv")
+    raw.loc[(raw["城市"] == "淄博市") & (raw["年份"] == 2015), "人口"] = 0
+    raw.to_csv(tmp_path / "data.csv", index=False)
+    with pytest.raises(geoagglom.InputError, match=r"人口, 2015, 淄博市 \(370300\): not positive"):
+        run(path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    raw.drop(columns="人口").to_csv(tmp_path / "data.csv", index=False)
+    with pytest.raises(StudyConfigError, match=r"\[data\] population: column '人口' is not in"):
+        run(path, tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_inequality_weights_may_name_a_column_and_chinese_labels_get_a_note(tmp_path):
+    path = study_file(
+        tmp_path,
+        data='population = "人口"\nlabel = "贷款密度"',
+        measures='inequality_weights = "人口"',
+    )
+    weighted = run(path, tmp_path / "out")
+    equal = run(study_file(tmp_path / "e"), tmp_path / "e" / "out")
+    assert not np.allclose(weighted.tables["table_I"]["gini"], equal.tables["table_I"]["gini"])
+    assert sum('[data] label = "贷款密度" is Chinese' in n for n in weighted.notes) == 1
