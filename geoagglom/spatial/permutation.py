@@ -215,6 +215,7 @@ def _equal_weight_sims(values, card, row_w, self_part, fz, observed, permutation
         c = min(block, perms - done)
         draws[done : done + c] = _ordered_samples(rng, n, m, c)
         done += c
+        report_draws(c * n)  # c simulated values for each of the n units
     drawn = values[draws]
     prefix = np.zeros((perms, m + 1))
     np.cumsum(drawn, axis=1, out=prefix[:, 1:])

@@ -211,7 +211,11 @@ def test_theil_between_permutations_in_small_blocks_equal_one_block(monkeypatch)
     assert blocks.p_sim == whole.p_sim and blocks.z_sim == whole.z_sim
 
 
-def test_directional_lisa_in_small_blocks_equals_one_block(monkeypatch):
+def test_directional_lisa_in_small_blocks(monkeypatch):
+    """Blocks bound the memory. The random-key permutations of a block depend on its size
+    (raw 32-bit halves and tie shuffles), so the block size is fixed by the number of
+    units alone: the same seed repeats exactly, and small blocks draw from the same null
+    distribution (p-values within Monte Carlo error of one block's)."""
     from geoagglom.dynamics import directional
 
     rng = np.random.default_rng(4)
@@ -219,11 +223,21 @@ def test_directional_lisa_in_small_blocks_equals_one_block(monkeypatch):
         {"unit": np.tile(np.arange(25), 2), "year": np.repeat([1, 2], 25), "v": rng.random(50)}
     )
     w = lat2W(5, 5)
-    whole = geoagglom.directional_lisa(panel, w, permutations=999, seed=3, value="v")
+    perms = 9999
+    whole = geoagglom.directional_lisa(panel, w, permutations=perms, seed=3, value="v")
+    again = geoagglom.directional_lisa(panel, w, permutations=perms, seed=3, value="v")
+    np.testing.assert_array_equal(again.counts_perm, whole.counts_perm)
     monkeypatch.setattr(directional, "_BLOCK_ELEMENTS", 25 * 3)
-    blocks = geoagglom.directional_lisa(panel, w, permutations=999, seed=3, value="v")
-    np.testing.assert_array_equal(blocks.counts_perm, whole.counts_perm)
-    np.testing.assert_array_equal(blocks.p, whole.p)
+    blocks = geoagglom.directional_lisa(panel, w, permutations=perms, seed=3, value="v")
+    np.testing.assert_array_equal(blocks.counts, whole.counts)
+    # two independent estimates of each sector's share of permutations with a larger
+    # count (the p-values are made from it): 4 standard errors of their difference
+    for a, b in (
+        (blocks.larger_perm, whole.larger_perm),
+        (blocks.smaller_perm, whole.smaller_perm),
+    ):
+        q = np.clip(b / perms, 1 / perms, 1 - 1 / perms)
+        assert np.all(np.abs(a - b) / perms <= 4 * np.sqrt(2 * q * (1 - q) / perms))
 
 
 def test_local_moran_with_bounded_memory_equals_the_kept_simulations():
@@ -231,7 +245,7 @@ def test_local_moran_with_bounded_memory_equals_the_kept_simulations():
     are the same, the moments accumulated block by block agree to rounding."""
     y = np.random.default_rng(5).random(100)
     w = lat2W(10, 10)
-    kept = geoagglom.local_moran(y, w, permutations=5000, seed=6)
+    kept = geoagglom.local_moran(y, w, permutations=5000, seed=6, keep_simulations=True)
     bounded = geoagglom.local_moran(y, w, permutations=5000, seed=6, keep_simulations=False)
     assert bounded.sim is None
     np.testing.assert_array_equal(bounded.p_sim, kept.p_sim)
