@@ -186,6 +186,9 @@ def _summary(config, results):
     bounds, m = config.boundaries, config.measures
     boundary = bounds.file.name if bounds.file else f"bundled layer {bounds.layer}"
     data = getattr(config.data.file, "name", "a table given in Python")
+    if config.data.points is not None:
+        source = getattr(config.data.points, "name", "a table given in Python")
+        data = f"points of {source}, counted per unit and year"
     group = config.grouping
     regions = (
         group.name

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -38,7 +39,7 @@ from geoagglom.spatial.exact import (
 from geoagglom.spatial.significance import _adjust
 from geoagglom.study.dynamics_tables import dynamics_tables
 from geoagglom.study.dynamics_tables import wanted as dynamics_wanted
-from geoagglom.study.inputs import load_grouping_table, load_table, load_units
+from geoagglom.study.inputs import load_grouping_table, load_points, load_table, load_units
 from geoagglom.study.model_tables import model_tables
 from geoagglom.study.output import copy_inputs, write_folder, write_geopackage, write_tables
 from geoagglom.study.provenance import versions
@@ -72,10 +73,41 @@ def run_study(config, out_dir=None, *, overwrite=False, progress=None):
     """
     out_dir = Path(out_dir) if out_dir is not None else default_output(config)
     say = progress or (lambda message: None)
-    results, work, final = write_folder(
-        out_dir, lambda folder: _run(config, folder, say), replace=overwrite
-    )
+    with _compute_cluster(config, say) as workers:
+        results, work, final = write_folder(
+            out_dir, lambda folder: _run(config, folder, say, workers), replace=overwrite
+        )
     return results.moved_to(work, final)
+
+
+@contextmanager
+def _compute_cluster(config, say):
+    """The [compute] cluster for one run (started or connected only when asked; closed after).
+
+    Yields the number of workers to split work across, or None (all in this process).
+    """
+    compute = config.compute
+    if compute.workers is None and compute.address is None:
+        yield None
+        return
+    from geoagglom.compute import compute_client
+
+    where = compute.address or f"a local cluster of {compute.workers} worker(s)"
+    say(f"dask: connecting to {where}" if compute.address else f"dask: starting {where}")
+    try:
+        client = compute_client(workers=compute.workers, address=compute.address)
+    except InputError as err:
+        key = "address" if compute.address else "workers"
+        raise StudyConfigError(f"[compute] {key}: {err}") from None
+    except OSError as err:  # no scheduler at that address
+        message = f"[compute] address: cannot reach {compute.address}: {err}"
+        raise StudyConfigError(message) from None
+    try:
+        with client.as_current():
+            workers = len(client.scheduler_info().get("workers", {})) or 1
+            yield workers
+    finally:
+        client.close()
 
 
 def default_output(config):
@@ -83,13 +115,21 @@ def default_output(config):
     return config.base / config.values["output"]["folder"]
 
 
-def _run(config, work, say):
+def _run(config, work, say, workers=None):
     """Compute, draw and write one study into the folder ``work``."""
     from geoagglom.study.figures import draw_study_figures
     from geoagglom.study.interactive import write_map
     from geoagglom.study.report import write_report
 
     results = StudyResults(out_dir=work, config=config)
+    results.compute_workers = workers
+    if workers:
+        where = config.compute.address or "a local dask cluster"
+        results.notes.append(
+            f"Computed with {where} ({workers} worker(s)): the queen/rook weights and the "
+            "counting of points ran partition by partition on it; the other steps in this "
+            "process. The results are the same as without a cluster."
+        )
     (work / "tables").mkdir()
     (work / "figures").mkdir()
     # geoagglom's warnings (islands attached, rows dropped, geometries repaired) go to the
@@ -122,11 +162,6 @@ def compute(config, results, say):
     """Every table of the study, computed once, into ``results``."""
     say("reading boundaries and data")
     units = load_units(config)
-    read_notes = []
-    table = load_table(config, read_notes)
-    for note in read_notes:
-        say(note)
-    results.notes.extend(read_notes)
     data = config.data
     name_column = config.boundaries.name
     if name_column is not None and name_column not in units.columns:
@@ -136,29 +171,43 @@ def compute(config, results, say):
         )
     names = _name_columns(units, name_column)
     results.names = names
-    match = match_units(
-        table,
-        units,
-        column=data.unit,
-        year=data.year,
-        province_column=data.province,
-        drop_unmatched=data.drop_unmatched,
-        names=names or None,
-    )
-    results.tables["match_report"] = match.report
-    id_name = units.index.name or "unit_id"
     extra = config.extra_columns
-    values = match.table.rename(columns={id_name: "unit"})
-    values = values[["unit", data.year, *config.quantity, *extra]]
-    values = values.rename(columns={data.year: "year"})
+    missing_units = []
+    if data.points is not None:
+        workers = getattr(results, "compute_workers", None)
+        on = f" on the dask cluster ({workers} partitions a year)" if workers else ""
+        say(f"counting points per unit and year{on}")
+        values = load_points(config, units, workers=workers)
+        values = values.rename(columns={"point_unit": "unit", data.year: "year"})
+    else:
+        read_notes = []
+        table = load_table(config, read_notes)
+        for note in read_notes:
+            say(note)
+        results.notes.extend(read_notes)
+        match = match_units(
+            table,
+            units,
+            column=data.unit,
+            year=data.year,
+            province_column=data.province,
+            drop_unmatched=data.drop_unmatched,
+            names=names or None,
+        )
+        results.tables["match_report"] = match.report
+        id_name = units.index.name or "unit_id"
+        values = match.table.rename(columns={id_name: "unit"})
+        values = values[["unit", data.year, *config.quantity, *extra]]
+        values = values.rename(columns={data.year: "year"})
+        missing_units = match.missing_units
     # The study covers the units that have data (a province's cities on a national layer).
-    if len(match.missing_units):
+    if len(missing_units):
         say(
-            f"{len(match.missing_units)} of the layer's {len(units)} units have no data "
+            f"{len(missing_units)} of the layer's {len(units)} units have no data "
             "and are left out of the study (listed in the report)"
         )
         results.tables["units_without_data"] = _with_names(
-            results, pd.DataFrame({"unit": match.missing_units}), units
+            results, pd.DataFrame({"unit": missing_units}), units
         )
     units = units.loc[units.index.isin(values["unit"])]
     check_values(values, config.quantity, extra, units, names)
@@ -258,8 +307,15 @@ def _spatial(config, results, units, entropy, values, years, say):
         )
         say("fewer than 3 units: spatial autocorrelation skipped")
         return
+    layer = units
+    workers = getattr(results, "compute_workers", None)
+    if workers and m.weights in ("queen", "rook"):
+        import dask_geopandas
+
+        # partition by partition with a halo on the cluster: the same graph as in memory
+        layer = dask_geopandas.from_geopandas(units, npartitions=workers)
     weights = spatial_weights(
-        units,
+        layer,
         m.weights,
         islands=m.islands,
         k=m.k,
