@@ -91,9 +91,9 @@ def main(out):
             {
                 "year": year,
                 "total": Theil(y).T,
-                "between": float(sim.bg[0]),
-                "within": float(sim.wg[0]),
-                "p_sim": float(sim.bg_pvalue),
+                "between": float(np.ravel(sim.bg)[0]),
+                "within": float(np.ravel(sim.wg)[0]),
+                "p_sim": float(np.ravel(sim.bg_pvalue)[0]),
                 "gini": Gini(y).g,
             }
         )
@@ -113,8 +113,8 @@ def main(out):
         near = near[near["focal"].isin(islands)]
         back = near.rename(columns={"focal": "neighbor", "neighbor": "focal"})
         adj = pd.concat([adj, near, back]).drop_duplicates(["focal", "neighbor"])
-    adj["weight"] = 1.0
-    graph = Graph.from_arrays(adj["focal"], adj["neighbor"], adj["weight"]).transform("r")
+    focal, neighbor = adj["focal"].to_numpy(), adj["neighbor"].to_numpy()
+    graph = Graph.from_arrays(focal, neighbor, np.ones(len(adj))).transform("r")
     w = graph.to_W()
     ids = list(w.id_order)
 

@@ -517,6 +517,16 @@ def moran_exact_years(ys, weights, method):
     Returns
     -------
     list of float
+
+    Examples
+    --------
+    >>> import geoagglom
+    >>> from geoagglom.study.run import moran_exact_years
+    >>> units = geoagglom.load_layer("shandong")
+    >>> w = geoagglom.spatial_weights(units, "queen")
+    >>> ys = [units["area_km2"].to_numpy(), units.index.to_numpy() % 7.0]
+    >>> len(moran_exact_years(ys, w, "exact"))
+    2
     """
     import numpy as np
     from scipy import stats
@@ -530,14 +540,16 @@ def moran_exact_years(ys, weights, method):
     out = [first.p_value]
     if len(ys) == 1:
         return out
-    full = _Weights(weights).full
-    U = 0.5 * (full + full.T)  # sparse: only u @ U @ u is needed
-    n, s0 = first.n, float(U.sum())
+    # the same arithmetic as MoranExact, so that the p-values are the same to the bit
+    full = _Weights(weights).full.toarray()
+    U = 0.5 * (full + full.T)
+    n = first.n
+    s0 = U.sum()
+    X = np.ones((n, 1))
     for y in ys[1:]:
-        u = np.asarray(y, dtype=float)
-        u = u - u.mean()  # the residuals of the constant-only design
-        i_raw = float(u @ (U @ u) / (u @ u))
-        i_obs = n / s0 * i_raw if abs(n / s0 - 1) < 1.5e-8 else i_raw
+        u = exact._residuals(np.asarray(y, dtype=float), X)
+        i_raw = float(u @ U @ u / (u @ u))
+        i_obs = float(n / s0 * i_raw) if abs(n / s0 - 1) < 1.5e-8 else i_raw
         if method == "exact":
             area = exact._imhof_global(i_obs, first.gamma)
             z = float(stats.norm.ppf(exact._clip01(0.5 - area / np.pi)))
