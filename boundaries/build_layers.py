@@ -12,6 +12,9 @@ never at run time. The script writes, next to itself:
   ``area_km2`` is computed from the full-resolution source before simplifying.
 - ``china-prefectures-neighbors.csv``: queen and rook neighbour pairs of the
   full-resolution source, so tests can check that simplification kept them.
+- ``china-counties.geojson.gz``: all 2,875 county-level units, coverage-simplified
+  like the prefectures and gzip-compressed; ``area_km2`` from the full-resolution
+  source; ``china-counties-neighbors.csv`` their queen/rook pairs at full resolution.
 - ``shandong.geojson``: Shandong's 16 prefecture-level cities, full resolution.
 - ``shandong-2004-2016.geojson``: the 17-city layer of 2004–2018, Laiwu rebuilt
   from Jinan's districts Laiwu (370116) and Gangcheng (370117).
@@ -25,6 +28,7 @@ never at run time. The script writes, next to itself:
 
 from __future__ import annotations
 
+import gzip
 import json
 import sqlite3
 import sys
@@ -226,6 +230,112 @@ def build_china_prefectures(root):
     print("lost:", sorted(full - now), "gained:", sorted(now - full))
 
 
+# County-level stems whose pinyin pypinyin gets wrong (polyphones), checked against a
+# list of known readings; the other ~2,870 names are pypinyin's, not checked by hand.
+COUNTY_PINYIN_OVERRIDES = {
+    "朝阳": "Chaoyang", "蔚县": "Yuxian", "六合": "Luhe", "蚌山": "Bengshan",
+    "涡阳": "Guoyang", "单县": "Shanxian", "浚县": "Xunxian", "长子": "Zhangzi",
+    "乐清": "Yueqing", "乐亭": "Laoting", "闵行": "Minhang", "曾都": "Zengdu",
+    "六枝特": "Liuzhi", "海西蒙古族藏族自治州直辖": "Haixi Zhixia",
+}  # fmt: skip
+# Readings of polyphonic characters in place names, where pypinyin picks another one
+# (长沙 Changsha, 成都 Chengdu, 乐山 Leshan); the stems above are the exceptions.
+PLACE_READINGS = {"长": "chang", "都": "du", "乐": "le"}
+
+
+def county_pinyin(name_zh):
+    """Pinyin of a county-level name without its suffix, also 区 (district) and 旗 (banner).
+
+    A one-character stem keeps its suffix, as usual in English (沛县 → Peixian).
+    """
+    short = short_name_zh(name_zh)
+    if short == name_zh and name_zh[-1] in "区旗" and len(name_zh) > 2:
+        short = name_zh[:-1]
+    if len(short) == 1:
+        short = name_zh
+    if short in COUNTY_PINYIN_OVERRIDES:
+        return COUNTY_PINYIN_OVERRIDES[short]
+    return join_pinyin(short)
+
+
+def join_pinyin(text):
+    """Pinyin of ``text`` as it is, syllables joined (apostrophe rule), capitalised."""
+    from pypinyin import Style, lazy_pinyin
+
+    syllables = lazy_pinyin(text, style=Style.NORMAL, v_to_u=True)
+    if len(syllables) == len(text):
+        syllables = [PLACE_READINGS.get(ch, s) for ch, s in zip(text, syllables, strict=True)]
+    out = syllables[0]
+    for s in syllables[1:]:
+        out += ("'" if s[0] in "aoe" else "") + s
+    return out.capitalize()
+
+
+def build_china_counties(root):
+    """china-counties.geojson.gz and its neighbour pairs: every county-level unit."""
+    units = read_units(root, "区县")
+    assert units.index.is_unique and len(units) == 2875, len(units)
+    # the prefecture-level unit each county belongs to, by the source's (province, city)
+    con = sqlite3.connect(root / "index" / "administrative.db")
+    prefectures = {
+        (province, city): int(Path(path).stem)
+        for province, city, path in con.execute(
+            "SELECT province, city, path FROM ADMINISTRATIVE WHERE level = '市' AND kind = '陆地'"
+        )
+    }
+    rows = con.execute(
+        "SELECT province, city, path FROM ADMINISTRATIVE WHERE level = '区县' AND kind = '陆地'"
+    ).fetchall()
+    con.close()
+    city = {int(Path(path).stem): (province, name) for province, name, path in rows}
+    units["prefecture_adcode"] = [prefectures[city[code]] for code in units.index]
+    units["prefecture_zh"] = [city[code][1] for code in units.index]
+    units["name_pinyin"] = [county_pinyin(name) for name in units["name_zh"]]
+    units["name_en"] = units["name_pinyin"]
+    units["province_en"] = units["province_zh"].map(PROVINCE_EN)
+    assert units["province_en"].notna().all()
+    assert shapely.is_valid(units.geometry.values).all()
+    assert shapely.coverage_is_valid(units.geometry.values), "source is not a clean coverage"
+    units["area_km2"] = land_area(units)  # from the full-resolution source
+    columns = [
+        "name_zh", "name_en", "name_pinyin", "province_adcode", "province_zh", "province_en",
+        "prefecture_adcode", "prefecture_zh", "area_km2",
+    ]  # fmt: skip
+    units = units[[*columns, "geometry"]].sort_index()
+    full_pairs = neighbour_pairs(units)
+    full_pairs.to_csv(HERE / "china-counties-neighbors.csv", index=False)
+
+    simplified = units.copy()
+    simplified["geometry"] = shapely.coverage_simplify(
+        units.geometry.values, SIMPLIFY_TOLERANCE_DEG
+    )
+    assert shapely.is_valid(simplified.geometry.values).all()
+    assert shapely.coverage_is_valid(simplified.geometry.values)
+    write_layer(simplified, "china-counties")
+    # Compressed: 13 MB of GeoJSON are 3.4 MB gzipped (geoagglom.load_layer reads .gz).
+    plain = HERE / "china-counties.geojson"
+    packed = HERE / "china-counties.geojson.gz"
+    with open(packed, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        out.write(plain.read_bytes())
+    plain.unlink()
+    print(f"china-counties.geojson.gz: {packed.stat().st_size / 1e6:.2f} MB")
+
+    reread = geoagglom_load("china-counties")
+    assert shapely.coverage_is_valid(reread.geometry.values)
+    assert shapely.is_valid(reread.geometry.values).all()
+    kept = neighbour_pairs(reread)
+    full = set(map(tuple, full_pairs.to_numpy()))
+    now = set(map(tuple, kept.to_numpy()))
+    print(f"county neighbour pairs: source {len(full)}, simplified {len(now)}")
+    print("lost:", sorted(full - now), "gained:", sorted(now - full))
+
+
+def geoagglom_load(name):
+    from geoagglom.data.boundaries import load_layer
+
+    return load_layer(name)
+
+
 def build_shandong(root):
     cities = finish(read_units(root, "市", "AND province = ?", ("山东省",)))
     assert len(cities) == 16
@@ -304,6 +414,7 @@ def main():
     build_economic_regions(china)
     old = build_shandong(root)
     build_grouping(old)
+    build_china_counties(root)
     manifest = json.loads((root.parent / "manifest.json").read_text())
     print(f"built from {manifest['name']} {manifest['version']}")
     total = sum(p.stat().st_size for p in HERE.iterdir() if p.is_file())

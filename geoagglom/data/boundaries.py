@@ -8,6 +8,7 @@ non-missing unit id, in EPSG:4326, with valid polygonal geometries and an
 from __future__ import annotations
 
 import difflib
+import gzip
 import warnings
 from pathlib import Path
 
@@ -52,15 +53,16 @@ def load_layer(name):
     Parameters
     ----------
     name : str
-        ``"china-prefectures"``, ``"shandong"`` or ``"shandong-2004-2016"``
-        (:func:`list_layers` lists them).
+        ``"china-prefectures"``, ``"china-counties"``, ``"shandong"`` or
+        ``"shandong-2004-2016"`` (:func:`list_layers` lists them).
 
     Returns
     -------
     geopandas.GeoDataFrame
         Indexed by ``adcode`` (int), EPSG:4326, with ``name_zh``, ``name_en``,
         ``name_pinyin``, ``province_adcode``, ``province_zh``, ``province_en`` and
-        ``area_km2`` (geodesic, from the full-resolution source geometry).
+        ``area_km2`` (geodesic, from the full-resolution source geometry);
+        ``china-counties`` also has ``prefecture_adcode`` and ``prefecture_zh``.
 
     Examples
     --------
@@ -69,7 +71,12 @@ def load_layer(name):
     'Laiwu'
     """
     entry = _entry("layers", name)
-    gdf = gpd.read_file(bundled_dir() / entry["file"], engine="pyogrio")
+    path = bundled_dir() / entry["file"]
+    if path.suffix == ".gz":  # the large layers are stored gzip-compressed
+        with gzip.open(path, "rb") as f:
+            gdf = gpd.read_file(f.read(), engine="pyogrio")
+    else:
+        gdf = gpd.read_file(path, engine="pyogrio")
     gdf["adcode"] = gdf["adcode"].astype("int64")
     gdf["province_adcode"] = gdf["province_adcode"].astype("int64")
     gdf = gdf.set_index("adcode")

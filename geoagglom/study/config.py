@@ -22,6 +22,8 @@ from geoagglom.errors import StudyConfigError
 from geoagglom.study.schema import BY_PARAM, SECTIONS, validate
 
 ILLUSTRATIVE = "illustrative data"
+#: The quantity of a point study without [data] quantity: points per unit and year.
+POINT_COUNT = "n_points"
 
 
 class StudyConfig:
@@ -125,8 +127,10 @@ class StudyConfig:
 
     @property
     def quantity(self):
-        """The quantity columns as a list."""
+        """The quantity columns as a list (``["n_points"]``: points counted, no column summed)."""
         q = self.data.quantity
+        if q is None:
+            return [POINT_COUNT]
         return [q] if isinstance(q, str) else list(q)
 
     @property
@@ -183,7 +187,8 @@ def _resolve(values, base):
             f"[grouping] name: no bundled grouping {group['name']!r}; bundled groupings: "
             f"{', '.join(catalog['groupings'])}."
         )
-    for section, name in (("data", "file"), ("boundaries", "file"), ("grouping", "file")):
+    files = (("data", "file"), ("data", "points"), ("boundaries", "file"), ("grouping", "file"))
+    for section, name in files:
         value = values[section][name]
         if value is None or isinstance(value, pd.DataFrame):
             continue
@@ -191,6 +196,23 @@ def _resolve(values, base):
         if not file.is_file():
             raise StudyConfigError(f"[{section}] {name}: file not found: {file}")
         values[section][name] = file
+    _check_dask(values["compute"])
+
+
+def _check_dask(compute):
+    """[compute] keys need dask.distributed (the optional extra): say so before running."""
+    given = [name for name in ("workers", "address") if compute[name] is not None]
+    if not given:
+        return
+    try:
+        import dask_geopandas  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as err:
+        raise StudyConfigError(
+            f"[compute] {given[0]}: needs dask.distributed and dask-geopandas ({err}); "
+            "install the optional extra with pip install 'geoagglom[dask]', or remove "
+            "[compute] to run everything in this process."
+        ) from None
 
 
 class Study:
@@ -202,13 +224,30 @@ class Study:
 
     Parameters
     ----------
-    data : str, pathlib.Path or pandas.DataFrame
+    data : str, pathlib.Path or pandas.DataFrame, optional
         The long table: one row per unit and year (CSV or Excel file, or a frame).
-        Lines starting with ``#`` in a CSV are comments.
+        Lines starting with ``#`` in a CSV are comments. Required unless
+        ``points`` is given.
     unit, year : str
-        The table's unit column (adcode, Chinese or English name) and year column.
-    quantity : str or list of str
-        The financial quantity; a list is summed (deposits + loans).
+        The table's unit column (adcode, Chinese or English name; not used with
+        ``points``) and year column (with ``points``: the points' year column).
+    quantity : str or list of str, optional
+        The financial quantity; a list is summed (deposits + loans). With
+        ``points``: columns of the points summed per unit and year (default: the
+        number of points).
+    points : str, pathlib.Path or pandas.DataFrame, optional
+        A point table instead of ``data`` (bank branches: one row per point and
+        year), counted per unit with :func:`geoagglom.points_to_units`.
+    points_x, points_y, points_crs : optional
+        Its coordinate columns (default ``lon``, ``lat``) and their CRS (default
+        EPSG:4326); a vector file of points uses its own geometry and CRS.
+    points_outside : {"raise", "drop"}, default "raise"
+        Points outside every unit: an error, or dropped and reported.
+    compute_workers, compute_address : optional
+        Start a local dask cluster with this many workers, or connect to a
+        running scheduler, for the run (the optional extra ``geoagglom[dask]``);
+        the points are then counted partition by partition on it and the
+        queen/rook weights built on it. Never started unless asked.
     layer : str, optional
         A bundled layer (default ``"china-prefectures"`` without ``boundary_file``).
     boundary_file, boundary_id, boundary_crs : optional
@@ -260,7 +299,7 @@ class Study:
         Default output folder of :meth:`run` (``geoagglom_output``).
     """
 
-    def __init__(self, data, unit, year, quantity, **keywords):
+    def __init__(self, data=None, unit=None, year=None, quantity=None, **keywords):
         grouping = keywords.pop("grouping", None)
         if grouping is not None:
             if isinstance(grouping, str) and grouping in _catalog()["groupings"]:

@@ -44,6 +44,7 @@ REPORT = {
         "row_data": "Data",
         "row_quantity": "Quantity",
         "row_variable": "Analysed variable",
+        "points_data": "points of {source}, counted per unit and year",
         "variable_row": (
             "{name}: {what}; Moran, LISA, the dynamics and the maps use it, Tables I and II "
             "the financial entropy"
@@ -218,6 +219,7 @@ REPORT = {
         "row_data": "数据",
         "row_quantity": "总量指标",
         "row_variable": "分析变量",
+        "points_data": "{source} 中的点，按单元与年份计数",
         "variable_row": (
             "{name}：{what}；Moran、LISA、动态分析与地图使用该变量，表 I 与表 II 使用金融熵"
         ),

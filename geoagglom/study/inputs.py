@@ -167,3 +167,128 @@ def find_column(columns, wanted):
 
     matches = [c for c in columns if key(c) == key(wanted)]
     return matches[0] if matches else None
+
+
+#: Suffixes read as vector files of points (their geometry and CRS are used).
+POINT_FILE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet", ".geoparquet")
+
+
+def load_points(config, units, workers=None):
+    """The point table counted per unit and year: the study's long table.
+
+    Parameters
+    ----------
+    config : geoagglom.study.config.StudyConfig
+        With ``[data] points``; ``[data] year`` is the points' year column,
+        ``[data] quantity`` the columns summed (default: the points counted).
+    units : geopandas.GeoDataFrame
+        The study's layer.
+    workers : int, optional
+        With a dask cluster: the points of each year are split into this many
+        partitions and counted on it (:func:`geoagglom.points_to_units` on a
+        dask-geopandas frame; the same counts as in memory).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``point_unit`` (the unit id), the year column and the quantities: one row
+        per unit of the layer and year of the points, zeros included.
+    """
+    import geopandas as gpd
+
+    from geoagglom.data.points import points_to_units
+    from geoagglom.errors import InputError
+
+    data = config.data
+    source = data.points
+    label = "the point table" if isinstance(source, pd.DataFrame) else Path(source).name
+    geometry = isinstance(source, gpd.GeoDataFrame)
+    if isinstance(source, pd.DataFrame):
+        table = source.copy()
+    elif Path(source).suffix.lower() in POINT_FILE_SUFFIXES:
+        table = _read_point_file(source, data.points_crs)
+        geometry = True
+    else:
+        table = read_table(source, encoding=data.encoding, sheet=data.sheet).table
+    wanted = [("year", data.year)] + [("quantity", q) for q in _summed(config)]
+    if not geometry:
+        wanted += [("points_x", data.points_x), ("points_y", data.points_y)]
+    rename = {_require_column(table, key, column, label): column for key, column in wanted}
+    table = table.rename(columns=rename)
+    years = pd.to_numeric(table[data.year], errors="coerce")
+    bad = years.isna() | (years != years.round())
+    if bad.any():
+        raise StudyConfigError(
+            f"[data] year: column {data.year!r} of {label} has missing or non-integer years "
+            f"at rows {list(table.index[bad][:10])}; fill or drop them."
+        )
+    table[data.year] = years.astype("int64")
+    for q in _summed(config):
+        table[q] = pd.to_numeric(table[q], errors="coerce")
+    if not geometry:
+        for column in (data.points_x, data.points_y):
+            table[column] = pd.to_numeric(table[column], errors="coerce")
+        table = gpd.GeoDataFrame(
+            table,
+            geometry=gpd.points_from_xy(table[data.points_x], table[data.points_y]),
+            crs=data.points_crs,
+        )
+        missing = table[[data.points_x, data.points_y]].isna().any(axis=1)
+        if missing.any():
+            raise StudyConfigError(
+                f"[data] points_x/points_y: missing or non-numeric coordinates in "
+                f"{data.points_x!r}/{data.points_y!r} of {label} at rows "
+                f"{list(table.index[missing][:10])}; fill or drop them."
+            )
+    if data.years is not None:
+        first, last = data.years
+        present = sorted(table[data.year].unique())
+        if first < present[0] or last > present[-1]:
+            raise StudyConfigError(
+                f"[data] years = [{first}, {last}] is outside the points' years "
+                f"{present[0]}-{present[-1]}."
+            )
+        table = table[table[data.year].between(first, last)]
+    frames = []
+    for year, part in table.groupby(data.year, sort=True):
+        if workers:
+            import dask_geopandas
+
+            part = dask_geopandas.from_geopandas(part, npartitions=max(1, int(workers)))
+        counted = {}
+        try:
+            for q in _summed(config) or [None]:
+                out = points_to_units(part, units, q, outside=data.points_outside)
+                counted[q or "n_points"] = out[q or "n_points"]
+        except InputError as err:
+            raise StudyConfigError(f"[data] points ({label}, {year}): {err}") from None
+        frame = pd.DataFrame(counted)
+        frame.insert(0, data.year, int(year))
+        frames.append(frame.rename_axis("point_unit").reset_index())
+    if not frames:
+        raise StudyConfigError(f"[data] points: {label} has no points.")
+    out = pd.concat(frames, ignore_index=True)
+    return out
+
+
+def _summed(config):
+    """The points' columns summed per unit ([] when the points are only counted)."""
+    q = config.data.quantity
+    if q is None:
+        return []
+    return [q] if isinstance(q, str) else list(q)
+
+
+def _read_point_file(path, crs):
+    import geopandas as gpd
+
+    try:
+        if Path(path).suffix.lower() in (".parquet", ".geoparquet"):
+            points = gpd.read_parquet(path)
+        else:
+            points = gpd.read_file(path, engine="pyogrio")
+    except Exception as err:
+        raise StudyConfigError(f"[data] points: could not read {Path(path).name}: {err}") from err
+    if points.crs is None:
+        points = points.set_crs(crs)
+    return points

@@ -208,6 +208,9 @@ def _summary(config, results, t):
     bounds, m = config.boundaries, config.measures
     boundary = bounds.file.name if bounds.file else t("bundled_layer", layer=bounds.layer)
     data = getattr(config.data.file, "name", t("python_table"))
+    if config.data.points is not None:
+        source = getattr(config.data.points, "name", t("python_table"))
+        data = t("points_data", source=source)
     group = config.grouping
     regions = (
         group.name

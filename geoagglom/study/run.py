@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -48,7 +49,7 @@ from geoagglom.study.indices import (
     table_two_indices,
     table_two_name,
 )
-from geoagglom.study.inputs import load_grouping_table, load_table, load_units
+from geoagglom.study.inputs import load_grouping_table, load_points, load_table, load_units
 from geoagglom.study.model_tables import model_tables
 from geoagglom.study.output import copy_inputs, write_folder, write_geopackage, write_tables
 from geoagglom.study.provenance import versions
@@ -82,10 +83,41 @@ def run_study(config, out_dir=None, *, overwrite=False, progress=None):
     """
     out_dir = Path(out_dir) if out_dir is not None else default_output(config)
     say = progress or (lambda message: None)
-    results, work, final = write_folder(
-        out_dir, lambda folder: _run(config, folder, say), replace=overwrite
-    )
+    with _compute_cluster(config, say) as workers:
+        results, work, final = write_folder(
+            out_dir, lambda folder: _run(config, folder, say, workers), replace=overwrite
+        )
     return results.moved_to(work, final)
+
+
+@contextmanager
+def _compute_cluster(config, say):
+    """The [compute] cluster for one run (started or connected only when asked; closed after).
+
+    Yields the number of workers to split work across, or None (all in this process).
+    """
+    compute = config.compute
+    if compute.workers is None and compute.address is None:
+        yield None
+        return
+    from geoagglom.compute import compute_client
+
+    where = compute.address or f"a local cluster of {compute.workers} worker(s)"
+    say(f"dask: connecting to {where}" if compute.address else f"dask: starting {where}")
+    try:
+        client = compute_client(workers=compute.workers, address=compute.address)
+    except InputError as err:
+        key = "address" if compute.address else "workers"
+        raise StudyConfigError(f"[compute] {key}: {err}") from None
+    except OSError as err:  # no scheduler at that address
+        message = f"[compute] address: cannot reach {compute.address}: {err}"
+        raise StudyConfigError(message) from None
+    try:
+        with client.as_current():
+            workers = len(client.scheduler_info().get("workers", {})) or 1
+            yield workers
+    finally:
+        client.close()
 
 
 def default_output(config):
@@ -93,13 +125,21 @@ def default_output(config):
     return config.base / config.values["output"]["folder"]
 
 
-def _run(config, work, say):
+def _run(config, work, say, workers=None):
     """Compute, draw and write one study into the folder ``work``."""
     from geoagglom.study.figures import draw_study_figures
     from geoagglom.study.interactive import write_map
     from geoagglom.study.report import write_report
 
     results = StudyResults(out_dir=work, config=config)
+    results.compute_workers = workers
+    if workers:
+        where = config.compute.address or "a local dask cluster"
+        results.notes.append(
+            f"Computed with {where} ({workers} worker(s)): the queen/rook weights and the "
+            "counting of points ran partition by partition on it; the other steps in this "
+            "process. The results are the same as without a cluster."
+        )
     (work / "tables").mkdir()
     (work / "figures").mkdir()
     # geoagglom's warnings (islands attached, rows dropped, geometries repaired) go to the
@@ -134,11 +174,6 @@ def compute(config, results, say):
     """Every table of the study, computed once, into ``results``."""
     say("reading boundaries and data")
     units = load_units(config)
-    read_notes = []
-    table = load_table(config, read_notes)
-    for note in read_notes:
-        say(note)
-    results.notes.extend(read_notes)
     data = config.data
     name_column = config.boundaries.name
     if name_column is not None and name_column not in units.columns:
@@ -148,32 +183,46 @@ def compute(config, results, say):
         )
     names = _name_columns(units, name_column)
     results.names = names
-    try:
-        match = match_units(
-            table,
-            units,
-            column=data.unit,
-            year=data.year,
-            province_column=data.province,
-            drop_unmatched=data.drop_unmatched,
-            names=names or None,
-        )
-    except MatchError as err:
-        raise _unmatched(err, config) from None
-    results.tables["match_report"] = match.report
-    id_name = units.index.name or "unit_id"
     extra = config.extra_columns
-    values = match.table.rename(columns={id_name: "unit"})
-    values = values[["unit", data.year, *config.quantity, *extra]]
-    values = values.rename(columns={data.year: "year"})
+    missing_units = []
+    if data.points is not None:
+        workers = getattr(results, "compute_workers", None)
+        on = f" on the dask cluster ({workers} partitions a year)" if workers else ""
+        say(f"counting points per unit and year{on}")
+        values = load_points(config, units, workers=workers)
+        values = values.rename(columns={"point_unit": "unit", data.year: "year"})
+    else:
+        read_notes = []
+        table = load_table(config, read_notes)
+        for note in read_notes:
+            say(note)
+        results.notes.extend(read_notes)
+        try:
+            match = match_units(
+                table,
+                units,
+                column=data.unit,
+                year=data.year,
+                province_column=data.province,
+                drop_unmatched=data.drop_unmatched,
+                names=names or None,
+            )
+        except MatchError as err:
+            raise _unmatched(err, config) from None
+        results.tables["match_report"] = match.report
+        id_name = units.index.name or "unit_id"
+        values = match.table.rename(columns={id_name: "unit"})
+        values = values[["unit", data.year, *config.quantity, *extra]]
+        values = values.rename(columns={data.year: "year"})
+        missing_units = match.missing_units
     # The study covers the units that have data (a province's cities on a national layer).
-    if len(match.missing_units):
+    if len(missing_units):
         say(
-            f"{len(match.missing_units)} of the layer's {len(units)} units have no data "
+            f"{len(missing_units)} of the layer's {len(units)} units have no data "
             "and are left out of the study (listed in the report)"
         )
         results.tables["units_without_data"] = _with_names(
-            results, pd.DataFrame({"unit": match.missing_units}), units
+            results, pd.DataFrame({"unit": missing_units}), units
         )
     units = units.loc[units.index.isin(values["unit"])]
     positive = [data.population] if data.population else []
@@ -301,8 +350,15 @@ def _spatial(config, results, units, entropy, values, years, say):
         )
         say("fewer than 3 units: spatial autocorrelation skipped")
         return
+    layer = units
+    workers = getattr(results, "compute_workers", None)
+    if workers and m.weights in ("queen", "rook"):
+        import dask_geopandas
+
+        # partition by partition with a halo on the cluster: the same graph as in memory
+        layer = dask_geopandas.from_geopandas(units, npartitions=workers)
     weights = spatial_weights(
-        units,
+        layer,
         m.weights,
         islands=m.islands,
         k=m.k,
@@ -486,11 +542,11 @@ def _exact_inference(config, results, panel, weights, say, column="beta"):
     local = n <= LOCAL_EXACT_MAX_UNITS
     say(f"{method} Moran inference ({n} units)")
     trend, lisa = results.tables["moran_trend"], results.tables["lisa"]
-    p_global, p_local = [], pd.Series(index=lisa.index, dtype=float)
+    p_local = pd.Series(index=lisa.index, dtype=float)
     ids = pd.Index(weights.unique_ids)
-    for yr in trend["year"]:
-        y = panel[panel["year"] == yr].set_index("unit")[column].reindex(ids)
-        p_global.append(moran_exact(y, weights, method=method, alternative="two-sided").p_value)
+    ys = [panel[panel["year"] == yr].set_index("unit")[column].reindex(ids) for yr in trend["year"]]
+    p_global = moran_exact_years(ys, weights, method)
+    for yr, y in zip(trend["year"], ys, strict=True):
         if local:
             p = pd.Series(local_moran_exact(y, weights, method=method).p_values, index=ids)
             rows = lisa.index[lisa["year"] == yr]
@@ -509,6 +565,67 @@ def _exact_inference(config, results, panel, weights, say, column="beta"):
         "the LISA classes use p_sim"
         + (f" after the {adjusted} adjustment." if adjusted != "none" else ".")
     )
+
+
+def moran_exact_years(ys, weights, method):
+    """Two-sided exact or saddlepoint p-values of Moran's I, one per year, same weights.
+
+    The same p-values as :func:`~geoagglom.spatial.exact.moran_exact` year by year,
+    but the eigenvalues of ``M U M``, which depend only on the weights (and the
+    constant), are computed once, for the first year, and reused: a dense
+    ``n x n`` eigen-decomposition per year is what made the exact inference of a
+    county study (n ≈ 2,850) take minutes.
+
+    Parameters
+    ----------
+    ys : list of pandas.Series or numpy.ndarray
+        Each year's values, in the weights' unit order.
+    weights : libpysal.graph.Graph
+    method : {"exact", "saddlepoint"}
+
+    Returns
+    -------
+    list of float
+
+    Examples
+    --------
+    >>> import geoagglom
+    >>> from geoagglom.study.run import moran_exact_years
+    >>> units = geoagglom.load_layer("shandong")
+    >>> w = geoagglom.spatial_weights(units, "queen")
+    >>> ys = [units["area_km2"].to_numpy(), units.index.to_numpy() % 7.0]
+    >>> len(moran_exact_years(ys, w, "exact"))
+    2
+    """
+    import numpy as np
+    from scipy import stats
+
+    from geoagglom.spatial import exact
+    from geoagglom.spatial._base import _Weights
+
+    if not ys:
+        return []
+    first = moran_exact(ys[0], weights, method=method, alternative="two-sided")
+    out = [first.p_value]
+    if len(ys) == 1:
+        return out
+    # the same arithmetic as MoranExact, so that the p-values are the same to the bit
+    full = _Weights(weights).full.toarray()
+    U = 0.5 * (full + full.T)
+    n = first.n
+    s0 = U.sum()
+    X = np.ones((n, 1))
+    for y in ys[1:]:
+        u = exact._residuals(np.asarray(y, dtype=float), X)
+        i_raw = float(u @ U @ u / (u @ u))
+        i_obs = float(n / s0 * i_raw) if abs(n / s0 - 1) < 1.5e-8 else i_raw
+        if method == "exact":
+            area = exact._imhof_global(i_obs, first.gamma)
+            z = float(stats.norm.ppf(exact._clip01(0.5 - area / np.pi)))
+            out.append(exact._p(z, "two-sided"))
+        else:
+            out.append(exact._saddle(first.gamma - i_obs, "two-sided")[1])
+    return out
 
 
 def _with_names(results, frame, units):

@@ -24,6 +24,7 @@ from geoagglom.options import (
     ISLANDS,
     LANGUAGES,
     LAYOUTS,
+    OUTSIDE_POINTS,
     SCHEMES,
     SPATIAL_MODELS,
     THEIL_KINDS,
@@ -114,13 +115,58 @@ KEYS = (
         "the file's name column: matched against the table and shown in tables",
         "boundary_name",
     ),
-    _k("data", "file", "path", REQUIRED, "the yearbook table (CSV or Excel)", "data"),
+    _k(
+        "data",
+        "file",
+        "path",
+        None,
+        "the yearbook table (CSV or Excel); required unless points is given",
+        "data",
+    ),
     _k("data", "encoding", "str", None, "the CSV's encoding (default: UTF-8 or GBK, detected)"),
     _k("data", "sheet", "str", None, "the Excel sheet (default: the first)"),
     _k("data", "layout", "option", "long", "the table's layout", option=LAYOUTS),
-    _k("data", "unit", "str", REQUIRED, "its unit column: adcode, Chinese or English name"),
-    _k("data", "year", "str", REQUIRED, "its year column"),
-    _k("data", "quantity", "str_or_list", REQUIRED, "financial quantity column(s), summed"),
+    _k(
+        "data",
+        "unit",
+        "str",
+        None,
+        "its unit column: adcode, Chinese or English name (required with file)",
+    ),
+    _k("data", "year", "str", REQUIRED, "its year column (with points: the points' year column)"),
+    _k(
+        "data",
+        "quantity",
+        "str_or_list",
+        None,
+        "financial quantity column(s), summed (required with file); with points: columns of "
+        "the points summed per unit and year (default: the number of points, `n_points`)",
+    ),
+    _k(
+        "data",
+        "points",
+        "path",
+        None,
+        "a point table instead of file (bank branches: CSV, Excel, or a vector file of "
+        "points), one row per point and year, counted per unit of the layer",
+    ),
+    _k("data", "points_x", "str", "lon", "the points' x column (longitude in degrees)"),
+    _k("data", "points_y", "str", "lat", "the points' y column (latitude in degrees)"),
+    _k(
+        "data",
+        "points_crs",
+        "crs",
+        "EPSG:4326",
+        "CRS of points_x/points_y (or of a point file without one)",
+    ),
+    _k(
+        "data",
+        "points_outside",
+        "option",
+        "raise",
+        "points outside every unit",
+        option=OUTSIDE_POINTS,
+    ),
     _k("data", "second_variable", "str", None, "a second column for bivariate Moran"),
     _k(
         "data",
@@ -280,6 +326,24 @@ KEYS = (
         "map_bins",
     ),
     _k("maps", "lang", "option", "en", "language of the figures and the report", option=LANGUAGES),
+    _k(
+        "compute",
+        "workers",
+        "int",
+        None,
+        "start a local dask cluster with this many workers for the run (needs "
+        "`geoagglom[dask]`; default: none, all in this process)",
+        "compute_workers",
+        minimum=1,
+    ),
+    _k(
+        "compute",
+        "address",
+        "str",
+        None,
+        'connect to a running dask scheduler instead ("tcp://host:8786")',
+        "compute_address",
+    ),
     _k("output", "folder", "str", "geoagglom_output", "output folder", "output"),
     _k(
         "output", "geojson", "bool", False, "also write each GeoPackage layer as GeoJSON", "geojson"
@@ -534,6 +598,8 @@ def _check_together(out):
             f"[model] y is required with [model] {', '.join(given)} (the dependent variable)."
         )
     data = out["data"]
+    _check_data_source(data, model)
+    _check_compute(out["compute"])
     if data["layout"] == "wide" and not isinstance(data["quantity"], str):
         raise StudyConfigError(
             "[data] quantity: with layout = 'wide' give one name for the values "
@@ -567,6 +633,63 @@ def _check_together(out):
     if maps["scheme"] == "user_defined" and not maps["bins"]:
         raise StudyConfigError(
             "[maps] bins is required with scheme = 'user_defined' (a list of upper bounds)."
+        )
+
+
+POINT_KEYS = ("points_x", "points_y", "points_crs", "points_outside")
+#: Schemes of a dask scheduler address.
+ADDRESS_SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://", "ws://", "wss://")
+
+
+def _check_data_source(data, model):
+    """A data table (file, unit, quantity) or a point table (points), not both."""
+    if data["file"] is not None and data["points"] is not None:
+        raise StudyConfigError("[data]: give either file (a table) or points, not both.")
+    if data["points"] is None:
+        if data["file"] is None:
+            raise StudyConfigError(
+                "[data] file is required (the yearbook table), or give [data] points "
+                "(a point table counted per unit)."
+            )
+        for name in ("unit", "quantity"):
+            if data[name] is None:
+                raise StudyConfigError(f"[data] {name} is required with [data] file.")
+        given = [k for k in POINT_KEYS if data[k] != SECTIONS["data"][k].default]
+        if given:
+            raise StudyConfigError(
+                f"[data] {', '.join(given)}: only used with [data] points (a point table)."
+            )
+        return
+    if data["unit"] is not None:
+        raise StudyConfigError(
+            "[data] unit: not used with points (each point goes to the unit that contains "
+            "it); remove it."
+        )
+    if data["layout"] != "long":
+        raise StudyConfigError("[data] layout: points are one row per point (layout = 'long').")
+    for name in ("second_variable", "province"):
+        if data[name] is not None:
+            raise StudyConfigError(
+                f"[data] {name}: needs a table per unit and year ([data] file), not points."
+            )
+    x = model["x"] if not isinstance(model["x"], str) else [model["x"]]
+    if model["y"] is not None or any(v != "entropy" for v in x):
+        raise StudyConfigError(
+            "[model] needs a table per unit and year ([data] file) for its variables, not points."
+        )
+
+
+def _check_compute(compute):
+    if compute["workers"] is not None and compute["address"] is not None:
+        raise StudyConfigError(
+            "[compute]: give either workers (start a local cluster) or address (connect to "
+            "a running scheduler), not both."
+        )
+    address = compute["address"]
+    if address is not None and not address.startswith(ADDRESS_SCHEMES):
+        raise StudyConfigError(
+            f"[compute] address = {_toml(address)}: expected a scheduler address such as "
+            '"tcp://192.168.1.10:8786".'
         )
 
 

@@ -8,6 +8,7 @@ that a study computes each table once.
 """
 
 import shutil
+import sys
 from contextlib import nullcontext
 from unittest import mock
 
@@ -18,12 +19,13 @@ import pytest
 import shapely
 
 import geoagglom
-from geoagglom.errors import MissingCJKFontWarning, StudyConfigError
+from geoagglom.errors import MissingCJKFontWarning, PointsOutsideWarning, StudyConfigError
 from geoagglom.options import (
     ADJUSTMENTS,
     CI_METHODS,
     ISLANDS,
     LANGUAGES,
+    OUTSIDE_POINTS,
     SCHEMES,
     SPATIAL_MODELS,
     THEIL_KINDS,
@@ -295,7 +297,7 @@ def test_every_enumerated_key_is_covered():
     """The cases above, the islands/Theil tests below and the layouts (long: every study
     here; wide: test_inputs.py) cover every enumerated key of the schema."""
     covered = {(s, k) for s, k, _ in CASES} | {("measures", "islands"), ("measures", "theil")}
-    covered |= {("data", "layout")}
+    covered |= {("data", "layout"), ("data", "points_outside")}  # points tests below
     enumerated = {(key.section, key.name) for key in KEYS if key.option is not None}
     assert enumerated == covered
     # the inequality keys that take index names run end to end in their own tests here
@@ -645,6 +647,107 @@ def test_default_labels_stay_as_before(tmp_path):
     assert "Global Moran" in report and "Moran&#x27;s I per year" in report
 
 
+# --------------------------------------------------------------------------- points
+
+
+POINTS_STUDY = """
+title = "Branches"
+illustrative = true
+[boundaries]
+layer = "shandong-2004-2016"
+[data]
+points = "branches.csv"
+year = "year"
+{quantity}
+points_x = "x"
+points_y = "y"
+{extra}
+[grouping]
+name = "shandong-two-circles-four-areas"
+[measures]
+permutations = 19
+seed = 7
+{compute}
+"""
+
+
+@pytest.fixture(scope="module")
+def branches(tmp_path_factory):
+    """Illustrative branch points: a known number per city and year, inside each city."""
+    folder = tmp_path_factory.mktemp("points")
+    cities = geoagglom.load_layer("shandong-2004-2016")
+    rng = np.random.default_rng(3)
+    frames, expected = [], {}
+    for year in (2014, 2015, 2016):
+        n = rng.integers(1, 12, size=len(cities))
+        points = cities.geometry.sample_points(size=n, rng=rng).explode(index_parts=False)
+        frame = pd.DataFrame(
+            {
+                "year": year,
+                "x": points.x.to_numpy(),
+                "y": points.y.to_numpy(),
+                "deposits": rng.uniform(1, 100, size=len(points)).round(2),
+            }
+        )
+        frames.append(frame)
+        expected[year] = pd.Series(n, index=cities.index)
+    table = pd.concat(frames, ignore_index=True)
+    table.to_csv(folder / "branches.csv", index=False)
+    return folder, table, expected
+
+
+def points_file(folder, quantity="", extra="", compute=""):
+    path = folder / "study.toml"
+    text = POINTS_STUDY.format(quantity=quantity, extra=extra, compute=compute)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_points_are_counted_per_unit_and_year_end_to_end(tmp_path, branches):
+    folder, table, expected = branches
+    results = run(points_file(folder), tmp_path / "count")
+    values = results.values.set_index(["year", "unit"])["quantity"]
+    for year, n in expected.items():
+        np.testing.assert_array_equal(values.loc[year].reindex(n.index), n)
+    assert list(results.tables["moran_trend"]["year"]) == [2014, 2015, 2016]
+    assert "points of branches.csv" in results.report.read_text(encoding="utf-8")
+    # a column of the points summed per unit and year: the same as a groupby of the
+    # points' own units (each point drawn inside its city)
+    summed = run(points_file(folder, 'quantity = "deposits"'), tmp_path / "sum")
+    cities = geoagglom.load_layer("shandong-2004-2016")
+    assigned = gpd.sjoin(
+        gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.x, table.y), crs=4326),
+        cities[["geometry"]],
+        predicate="within",
+    )
+    reference = assigned.groupby(["year", "adcode"])["deposits"].sum()
+    ours = summed.values.set_index(["year", "unit"])["deposits"]
+    np.testing.assert_allclose(ours.reindex(reference.index), reference, rtol=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("outside", OUTSIDE_POINTS.values)
+def test_points_outside_every_unit(tmp_path, branches, outside):
+    _, table, expected = branches
+    sea = pd.DataFrame({"year": [2015], "x": [124.5], "y": [38.0], "deposits": [1.0]})
+    where = tmp_path / "sea"
+    where.mkdir()
+    pd.concat([table, sea], ignore_index=True).to_csv(where / "branches.csv", index=False)
+    path = points_file(where, extra=f'points_outside = "{outside}"')
+    if outside == "raise":
+        with pytest.raises(
+            StudyConfigError, match=r"\[data\] points \(branches.csv, 2015\).*1 point"
+        ):
+            run(path, tmp_path / "out")
+        return
+    with pytest.warns(PointsOutsideWarning):
+        results = run(path, tmp_path / "out")
+    counts = results.values.set_index(["year", "unit"])["quantity"]
+    assert counts.loc[2015].sum() == expected[2015].sum()
+    assert any("outside every unit" in note for note in results.notes)
+
+
 @pytest.mark.parametrize(
     "data, message",
     [
@@ -684,3 +787,76 @@ def test_inequality_weights_may_name_a_column_and_chinese_labels_get_a_note(tmp_
     equal = run(study_file(tmp_path / "e"), tmp_path / "e" / "out")
     assert not np.allclose(weighted.tables["table_I"]["gini"], equal.tables["table_I"]["gini"])
     assert sum('[data] label = "贷款密度" is Chinese' in n for n in weighted.notes) == 1
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ('points = "branches.csv"\nfile = "branches.csv"', r"either file .* or points"),
+        ('points = "branches.csv"\nunit = "city"', r"\[data\] unit: not used with points"),
+        ('points = "branches.csv"\nsecond_variable = "x"', r"\[data\] second_variable: needs"),
+        ('file = "branches.csv"\nunit = "x"\nquantity = "x"\npoints_x = "lon2"',
+         r"\[data\] points_x: only used with \[data\] points"),
+        ('file = "branches.csv"\nquantity = "x"', r"\[data\] unit is required with \[data\] file"),
+        ('unit = "x"', r"\[data\] file is required"),
+        ('points = "nowhere.csv"', r"\[data\] points: file not found"),
+        ('points = "branches.csv"\npoints_outside = "keep"', r"\[data\] points_outside = 'keep'"),
+        ('points = "branches.csv"\npoints_x = "lon"', r"\[data\] points_x: column 'lon' is not"),
+    ],
+)  # fmt: skip
+def test_point_keys_are_checked_and_named(tmp_path, branches, data, message):
+    folder = branches[0]
+    path = folder / "bad.toml"
+    path.write_text(f'[data]\nyear = "year"\n{data}\n', encoding="utf-8")
+    with pytest.raises(StudyConfigError, match=message):
+        Study.from_toml(path).run(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- compute
+
+
+@pytest.mark.slow
+def test_compute_workers_and_address_give_the_in_memory_results(tmp_path, branches):
+    pytest.importorskip("distributed", reason="the [compute] keys need geoagglom[dask]")
+    from distributed import LocalCluster
+
+    folder = branches[0]
+    plain = run(points_file(folder), tmp_path / "plain")
+    assert plain.compute_workers is None
+    local = run(points_file(folder, compute="[compute]\nworkers = 2"), tmp_path / "local")
+    assert local.compute_workers == 2
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        compute = f'[compute]\naddress = "{cluster.scheduler_address}"'
+        remote = run(points_file(folder, compute=compute), tmp_path / "remote")
+        assert remote.compute_workers == 1
+        assert len(cluster.workers) == 1  # the user's cluster is left running
+    for other in (local, remote):
+        assert any(n.startswith("Computed with") for n in other.notes)
+        for name in ("entropy_units", "moran_trend", "lisa"):
+            pd.testing.assert_frame_equal(plain.tables[name], other.tables[name])
+        assert plain.spatial.weights.adjacency.equals(other.spatial.weights.adjacency)
+
+
+@pytest.mark.parametrize(
+    "compute, message",
+    [
+        ("workers = 0", r"\[compute\] workers: must be ≥ 1 \(got 0\)"),
+        ('workers = 2\naddress = "tcp://h:8786"', r"\[compute\]: give either workers"),
+        ('address = "h:8786"', r"\[compute\] address = \"h:8786\": expected a scheduler"),
+        ("cores = 2", r"\[compute\] unknown key 'cores'"),
+    ],
+)
+def test_compute_keys_are_checked(tmp_path, compute, message):
+    path = study_file(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + f"[compute]\n{compute}\n", "utf-8")
+    with pytest.raises(StudyConfigError, match=message):
+        Study.from_toml(path)
+
+
+def test_compute_without_dask_names_the_extra(tmp_path, monkeypatch):
+    path = study_file(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + "[compute]\nworkers = 2\n", "utf-8")
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(StudyConfigError, match=r"\[compute\] workers: .*geoagglom\[dask\]"):
+        Study.from_toml(path)
