@@ -132,6 +132,33 @@ def test_ellison_glaeser_dartboard_expectation_is_zero():
     assert gammas.std() > 0.05  # the draws do vary
 
 
+def test_ellison_glaeser_recovers_the_spillover_parameter():
+    """EG (1997, Proposition 1 and its all-or-nothing spillover model): when any two
+    plants' location indicators have correlation γ0, E[G] = (1 − Σa²)(γ0 + (1 − γ0)H),
+    so E[γ] = γ0. Seeded simulation: with probability γ0 the whole sector goes to one
+    unit drawn with the probabilities a_i, otherwise every plant draws its own unit."""
+    rng = np.random.default_rng(1998)
+    gamma0 = 0.05
+    a = np.array([0.4, 0.3, 0.2, 0.1])
+    plants = np.array([5.0, 3.0, 2.0, 2.0, 1.0, 1.0, 1.0])
+    H = np.sum((plants / plants.sum()) ** 2)
+    sims = 6000
+    loc = rng.choice(len(a), size=(sims, len(plants)), p=a)
+    together = rng.random(sims) < gamma0
+    loc[together] = rng.choice(len(a), size=together.sum(), p=a)[:, None]
+    s = np.zeros((sims, len(a)))
+    for k, size in enumerate(plants):
+        s[np.arange(sims), loc[:, k]] += size
+    s /= plants.sum()
+    t = pd.DataFrame(s.T, columns=[f"draw{k}" for k in range(sims)])
+    t["rest"] = a * 1e12  # a large economy: the aggregate shares are a
+    hhi = dict.fromkeys(t.columns, H) | {"rest": 0.0}
+    gammas = ellison_glaeser(t, plant_hhi=hhi).gamma.drop("rest").to_numpy()
+    se = gammas.std(ddof=1) / np.sqrt(sims)
+    assert abs(gammas.mean() - gamma0) <= 4 * se, (gammas.mean(), se)
+    assert se < gamma0 / 4  # the simulation can tell γ0 from 0
+
+
 def test_coagglomeration_hand_worked(table):
     # Hand-computed from EGK (2010)'s definition: deviations s − a: bank (.3, −.15, −.15),
     # farm (−.3, .15, .15); Σ product = −.09 − .0225 − .0225 = −.135; / .625 = −.216.
