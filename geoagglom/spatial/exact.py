@@ -244,7 +244,7 @@ class MoranExact(FrameReprMixin):
     """
 
     def __init__(self, y, w, x=None, *, data=None, method="exact", alternative="greater",
-                 transform=None):  # fmt: skip
+                 transform=None, gamma=None):  # fmt: skip
         method = MORAN_METHODS.check(method, "method")
         alternative = _alt(alternative)
         wts = w if isinstance(w, _Weights) else _Weights(w, transform)
@@ -259,13 +259,20 @@ class MoranExact(FrameReprMixin):
         I_raw = float(u @ U @ u / (u @ u))
         self.I = float(n / s0 * I_raw)
         i_obs = self.I if abs(n / s0 - 1) < 1.5e-8 else I_raw
-        Q, _ = np.linalg.qr(X)
-        MUM = U - Q @ (Q.T @ U)
-        MUM = MUM - (MUM @ Q) @ Q.T
-        ev = np.linalg.eigvalsh(0.5 * (MUM + MUM.T))[::-1]
-        zero = np.flatnonzero(np.abs(ev) < _ZERO_TOL)
-        start = zero[0] if len(zero) else len(ev)
-        self.gamma = np.concatenate([ev[:start], ev[start + p :]])
+        if gamma is None:
+            Q, _ = np.linalg.qr(X)
+            MUM = U - Q @ (Q.T @ U)
+            MUM = MUM - (MUM @ Q) @ Q.T
+            ev = np.linalg.eigvalsh(0.5 * (MUM + MUM.T))[::-1]
+            zero = np.flatnonzero(np.abs(ev) < _ZERO_TOL)
+            start = zero[0] if len(zero) else len(ev)
+            gamma = np.concatenate([ev[:start], ev[start + p :]])
+        elif len(gamma) != n - p:
+            raise InputError(
+                f"gamma: {len(gamma)} eigenvalues given, but these weights and regressors "
+                f"have {n - p}; pass the .gamma of a result with the same weights and x."
+            )
+        self.gamma = np.asarray(gamma, dtype=float)
         self.n, self.df, self.method, self.alternative = n, n - p, method, alternative
         self.omega = self.sad_r = self.sad_u = np.nan
         if method == "exact":
@@ -301,7 +308,7 @@ class MoranExact(FrameReprMixin):
 
 
 def moran_exact(y, w, x=None, *, data=None, method="exact", alternative="greater",
-                transform=None):  # fmt: skip
+                transform=None, gamma=None):  # fmt: skip
     """Global Moran's I with exact (Imhof) or saddlepoint inference under normality.
 
     Parameters
@@ -317,6 +324,10 @@ def moran_exact(y, w, x=None, *, data=None, method="exact", alternative="greater
     method : {'exact', 'saddlepoint'}, default 'exact'
     alternative : {'greater', 'less', 'two-sided'}, default 'greater' (spdep's)
     transform : {None, 'r', 'b'}
+    gamma : numpy.ndarray, optional
+        The eigenvalues of ``M U M`` (``.gamma`` of an earlier result with the same
+        weights and regressors): they depend on those alone, so a panel tested year by
+        year needs the dense eigen-decomposition once. Default: computed here.
 
     Returns
     -------
@@ -334,8 +345,9 @@ def moran_exact(y, w, x=None, *, data=None, method="exact", alternative="greater
     True
     """
     return MoranExact(
-        y, w, x, data=data, method=method, alternative=alternative, transform=transform
-    )
+        y, w, x, data=data, method=method, alternative=alternative, transform=transform,
+        gamma=gamma,
+    )  # fmt: skip
 
 
 class LocalMoranExact(FrameReprMixin):

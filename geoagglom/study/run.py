@@ -570,9 +570,9 @@ def _exact_inference(config, results, panel, weights, say, column="beta"):
 def moran_exact_years(ys, weights, method):
     """Two-sided exact or saddlepoint p-values of Moran's I, one per year, same weights.
 
-    The same p-values as :func:`~geoagglom.spatial.exact.moran_exact` year by year,
-    but the eigenvalues of ``M U M``, which depend only on the weights (and the
-    constant), are computed once, for the first year, and reused: a dense
+    The same p-values as :func:`~geoagglom.spatial.exact.moran_exact` year by year;
+    the eigenvalues of ``M U M``, which depend only on the weights (and the
+    constant), are computed for the first year and passed on (``gamma=``): a dense
     ``n x n`` eigen-decomposition per year is what made the exact inference of a
     county study (n ≈ 2,850) take minutes.
 
@@ -597,34 +597,11 @@ def moran_exact_years(ys, weights, method):
     >>> len(moran_exact_years(ys, w, "exact"))
     2
     """
-    import numpy as np
-    from scipy import stats
-
-    from geoagglom.spatial import exact
-    from geoagglom.spatial._base import _Weights
-
-    if not ys:
-        return []
-    first = moran_exact(ys[0], weights, method=method, alternative="two-sided")
-    out = [first.p_value]
-    if len(ys) == 1:
-        return out
-    # the same arithmetic as MoranExact, so that the p-values are the same to the bit
-    full = _Weights(weights).full.toarray()
-    U = 0.5 * (full + full.T)
-    n = first.n
-    s0 = U.sum()
-    X = np.ones((n, 1))
-    for y in ys[1:]:
-        u = exact._residuals(np.asarray(y, dtype=float), X)
-        i_raw = float(u @ U @ u / (u @ u))
-        i_obs = float(n / s0 * i_raw) if abs(n / s0 - 1) < 1.5e-8 else i_raw
-        if method == "exact":
-            area = exact._imhof_global(i_obs, first.gamma)
-            z = float(stats.norm.ppf(exact._clip01(0.5 - area / np.pi)))
-            out.append(exact._p(z, "two-sided"))
-        else:
-            out.append(exact._saddle(first.gamma - i_obs, "two-sided")[1])
+    out, gamma = [], None
+    for y in ys:
+        test = moran_exact(y, weights, method=method, alternative="two-sided", gamma=gamma)
+        out.append(test.p_value)
+        gamma = test.gamma  # depends on the weights (and the constant) only
     return out
 
 

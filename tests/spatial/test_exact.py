@@ -167,6 +167,24 @@ def test_bad_input():
     frame["x3"] = 2 * frame["x1"]
     with pytest.raises(ga.InputError, match="collinear"):
         moran_exact("y", g, ["x1", "x3"], data=frame)
+    # eigenvalues of other regressors: one more column, one fewer eigenvalue
+    gamma = moran_exact("y", g, data=frame).gamma
+    with pytest.raises(ga.InputError, match=r"gamma: 48 eigenvalues given, but .* have 47"):
+        moran_exact("y", g, "x1", data=frame, gamma=gamma)
+
+
+def test_given_eigenvalues_give_the_same_test():
+    frame, g = _columbus()
+    for method in ("exact", "saddlepoint"):
+        first = moran_exact("y", g, "x1", data=frame, method=method)
+        again = moran_exact("x2", g, "x1", data=frame, method=method)
+        reused = moran_exact("x2", g, "x1", data=frame, method=method, gamma=first.gamma)
+        np.testing.assert_array_equal(reused.gamma, again.gamma)
+        assert (reused.I, reused.statistic, reused.p_value) == (
+            again.I,
+            again.statistic,
+            again.p_value,
+        )
 
 
 def test_reference_covers_every_case(case):
