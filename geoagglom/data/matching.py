@@ -275,13 +275,12 @@ class _LayerIndex:
                 for unit, name in layer[col].dropna().items():
                     self.provinces.setdefault(unit, set()).add(_name_key(name))
         self.vocabulary = {}
-        for unit in layer.index:
-            label = " ".join(
-                str(layer.at[unit, c]) for c in names[:2] if pd.notna(layer.at[unit, c])
-            )
+        # plain lists, not a cell lookup per unit and column (slow on thousands of units)
+        rows = zip(layer.index, *(layer[c].tolist() for c in names), strict=True)
+        for unit, *values in rows:
+            label = " ".join(str(v) for v in values[:2] if pd.notna(v))
             label = f"{label} ({unit})"
-            for col in names:
-                value = layer.at[unit, col]
+            for value in values:
                 if pd.notna(value):
                     self.vocabulary[str(value)] = label
 
