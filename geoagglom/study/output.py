@@ -7,6 +7,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 from geoagglom.errors import InputError
 
 
@@ -95,6 +97,10 @@ UNIT_LAYERS = (
     "model_unit_effect",
 )
 REGION_LAYERS = ("entropy_regions",)
+#: A table whose rows would repeat more coordinates than this (its units' outlines once
+#: per year) is written as an attribute table, joined to the ``units`` layer by ``unit``:
+#: on 2,848 counties x 13 years the repeated outlines made a 525 MB GeoPackage.
+MAX_REPEATED_COORDINATES = 5_000_000
 
 
 def write_tables(results, folder):
@@ -116,13 +122,19 @@ def write_tables(results, folder):
 def write_geopackage(results, path, *, geojson_folder=None):
     """The unit- and region-level tables with their geometry, one layer per table.
 
+    The ``units`` and ``regions`` layers hold each outline once, with the names. A
+    table joined to its outlines would repeat them once per year; where that exceeds
+    :data:`MAX_REPEATED_COORDINATES` coordinates the table is written without geometry
+    (an attribute table of the GeoPackage, joined to ``units`` by ``unit`` in QGIS), and
+    the run's notes say which.
+
     Parameters
     ----------
     results : geoagglom.study.results.StudyResults
     path : pathlib.Path
         The GeoPackage to write (opens in QGIS; EPSG:4326).
     geojson_folder : pathlib.Path, optional
-        Also write each layer as ``<name>.geojson`` there.
+        Also write each layer with geometry as ``<name>.geojson`` there.
 
     Returns
     -------
@@ -130,33 +142,73 @@ def write_geopackage(results, path, *, geojson_folder=None):
         The layers written.
     """
     import geopandas as gpd
+    import pyogrio
+    import shapely
 
-    layers = []
+    illustrative = results.config.illustrative
+
+    def write(frame, name):
+        frame = frame.copy()
+        if illustrative:
+            frame["illustrative"] = True
+        frame.columns = [str(c) for c in frame.columns]  # GeoPackage columns need text names
+        if isinstance(frame, gpd.GeoDataFrame):
+            frame.to_file(path, layer=name, driver="GPKG")
+            if geojson_folder is not None:
+                frame.to_file(geojson_folder / f"{name}.geojson", driver="GeoJSON")
+        else:
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+        layers.append(name)
+
+    layers, plain = [], []
     shapes = {"unit": results.units, "region": results.regions}
     for key, names in (("unit", UNIT_LAYERS), ("region", REGION_LAYERS)):
-        geometry = shapes[key]
-        if geometry is None:
+        shape = shapes[key]
+        if shape is None:
             continue
-        geometry = geometry.geometry.rename_axis(key).reset_index()
+        outlines = shape[["geometry"]]
+        if outlines.crs is not None and outlines.crs.to_epsg() != 4326:
+            outlines = outlines.to_crs("EPSG:4326")
+        outlines = outlines.rename_axis(key).reset_index()
+        labels = with_names(results, outlines, results.units) if key == "unit" else outlines
+        write(labels, f"{key}s")
+        coordinates = pd.Series(
+            shapely.get_num_coordinates(outlines.geometry.to_numpy()), index=outlines[key]
+        )
         for name in names:
-            if name not in results.tables:
+            table = results.tables.get(name)
+            if table is None or key not in table.columns:
                 continue
-            table = results.tables[name]
-            column = key if key in table.columns else None
-            if column is None:
+            repeated = coordinates.reindex(table[key]).sum()
+            if repeated > MAX_REPEATED_COORDINATES:
+                write(table, name)
+                plain.append(name)
                 continue
-            joined = gpd.GeoDataFrame(
-                table.merge(geometry, on=key, how="left"), geometry="geometry", crs="EPSG:4326"
-            )
-            if results.config.illustrative:
-                joined["illustrative"] = True
-            # GeoPackage columns need text names; ids stay as they are
-            joined.columns = [str(c) for c in joined.columns]
-            joined.to_file(path, layer=name, driver="GPKG")
-            if geojson_folder is not None:
-                joined.to_file(geojson_folder / f"{name}.geojson", driver="GeoJSON")
-            layers.append(name)
+            joined = table.merge(outlines, on=key, how="left")
+            write(gpd.GeoDataFrame(joined, geometry="geometry", crs="EPSG:4326"), name)
+    if plain:
+        results.notes.append(
+            f"results.gpkg: {', '.join(plain)} are attribute tables without geometry (their "
+            "outlines once per year would be too large); join them to the 'units' layer by "
+            "'unit'."
+        )
     return layers
+
+
+def with_names(results, frame, units):
+    """Add the units' names next to their ids: ``year, unit, <names>``, then the rest.
+
+    A boundary file's own name column is shown as ``name`` (so it never collides
+    with a statistic's column); a bundled layer's as ``name_zh, name_en``.
+    """
+    if not results.names:
+        return frame
+    own = results.config.boundaries.name
+    labels = units[results.names].rename(columns={own: "name"} if own else {})
+    names = list(labels.columns)
+    out = frame.merge(labels.rename_axis("unit").reset_index(), on="unit", how="left")
+    order = ["year", "unit", *names]
+    return out[[c for c in order if c in out.columns] + [c for c in out if c not in order]]
 
 
 #: Sidecar files that travel with a boundary file of the same stem.

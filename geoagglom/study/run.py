@@ -51,7 +51,13 @@ from geoagglom.study.indices import (
 )
 from geoagglom.study.inputs import load_grouping_table, load_points, load_table, load_units
 from geoagglom.study.model_tables import model_tables
-from geoagglom.study.output import copy_inputs, write_folder, write_geopackage, write_tables
+from geoagglom.study.output import (
+    copy_inputs,
+    with_names,
+    write_folder,
+    write_geopackage,
+    write_tables,
+)
 from geoagglom.study.provenance import versions
 from geoagglom.study.results import StudyResults
 from geoagglom.study.vocabulary import LISA_CLASSES, VARIABLE_COLUMNS, variable_label
@@ -221,7 +227,7 @@ def compute(config, results, say):
             f"{len(missing_units)} of the layer's {len(units)} units have no data "
             "and are left out of the study (listed in the report)"
         )
-        results.tables["units_without_data"] = _with_names(
+        results.tables["units_without_data"] = with_names(
             results, pd.DataFrame({"unit": missing_units}), units
         )
     units = units.loc[units.index.isin(values["unit"])]
@@ -263,7 +269,7 @@ def _tables(config, results, units, values, years, say):
         entropy["population"] = people.reindex(keys).to_numpy()
         entropy["per_capita"] = entropy["quantity"] / entropy["population"]
     results.column = VARIABLE_COLUMNS[data.variable]
-    results.tables["entropy_units"] = _with_names(results, entropy, units)
+    results.tables["entropy_units"] = with_names(results, entropy, units)
 
     if len(config.quantity) > 1:
         say("location quotients")
@@ -369,7 +375,7 @@ def _spatial(config, results, units, entropy, values, years, say):
     dropped = units.index.difference(kept, sort=False)
     if len(dropped):
         # islands = "drop": out of the spatial statistics, kept in the others
-        results.tables["units_without_neighbours"] = _with_names(
+        results.tables["units_without_neighbours"] = with_names(
             results, pd.DataFrame({"unit": dropped}), units
         )
         say(f"{len(dropped)} unit(s) without neighbours left out of the spatial statistics")
@@ -404,7 +410,7 @@ def _spatial(config, results, units, entropy, values, years, say):
     )
     results.spatial = check
     results.tables["moran_trend"] = check.to_frame().reset_index()
-    lisa = _with_names(results, check.lisa, units)
+    lisa = with_names(results, check.lisa, units)
     results.tables["lisa"] = lisa
     _multiple_testing_note(config, results, lisa)
     _exact_inference(config, results, panel, weights, say, column)
@@ -424,7 +430,7 @@ def _spatial(config, results, units, entropy, values, years, say):
         model_tables(config, results, panel, weights, say)
     for name in ("directional_lisa", "spillover_verdict", "model_unit_effect"):
         if name in results.tables:
-            results.tables[name] = _with_names(results, results.tables[name], units)
+            results.tables[name] = with_names(results, results.tables[name], units)
 
     second = config.data.second_variable
     if second:
@@ -603,19 +609,3 @@ def moran_exact_years(ys, weights, method):
         out.append(test.p_value)
         gamma = test.gamma  # depends on the weights (and the constant) only
     return out
-
-
-def _with_names(results, frame, units):
-    """Add the units' names next to their ids: ``year, unit, <names>``, then the rest.
-
-    A boundary file's own name column is shown as ``name`` (so it never collides
-    with a statistic's column); a bundled layer's as ``name_zh, name_en``.
-    """
-    if not results.names:
-        return frame
-    own = results.config.boundaries.name
-    labels = units[results.names].rename(columns={own: "name"} if own else {})
-    names = list(labels.columns)
-    out = frame.merge(labels.rename_axis("unit").reset_index(), on="unit", how="left")
-    order = ["year", "unit", *names]
-    return out[[c for c in order if c in out.columns] + [c for c in out if c not in order]]

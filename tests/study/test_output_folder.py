@@ -4,6 +4,7 @@ import filecmp
 import os
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import pytest
 
@@ -40,8 +41,35 @@ def test_geopackage_has_a_layer_per_unit_and_region_table(run):
     assert jinan.geometry.iloc[0].equals(run.units.geometry.loc[370100])  # same shape
     regions = gpd.read_file(path, layer="entropy_regions")
     assert set(regions["region"]) == set(run.tables["entropy_regions"]["region"])
+    # every outline once, with its names
+    outlines = gpd.read_file(path, layer="units")
+    assert sorted(outlines["unit"]) == sorted(run.units.index)
+    assert {"name_zh", "name_en"} <= set(outlines.columns)
+    assert len(gpd.read_file(path, layer="regions")) == len(run.regions)
     for name in names:
         assert (run.out_dir / "geojson" / f"{name}.geojson").is_file()
+
+
+def test_large_repeated_outlines_become_attribute_tables(run, tmp_path, monkeypatch):
+    """Tables whose outlines would repeat too many coordinates (a county study: 525 MB)
+    are written without geometry, to be joined to the units layer; the notes say so."""
+    from geoagglom.study import output
+
+    monkeypatch.setattr(output, "MAX_REPEATED_COORDINATES", 1)
+    path = tmp_path / "small.gpkg"
+    notes = list(run.notes)
+    try:
+        layers = output.write_geopackage(run, path)
+        kinds = dict(pyogrio.list_layers(path))
+        assert kinds["units"] == "MultiPolygon" or kinds["units"] == "Polygon"
+        assert kinds["entropy_units"] is None and kinds["lisa"] is None
+        table = pyogrio.read_dataframe(path, layer="entropy_units")
+        assert len(table) == len(run.tables["entropy_units"])
+        np.testing.assert_array_equal(table["beta"], run.tables["entropy_units"]["beta"])
+        assert set(layers) >= {"units", "regions", "entropy_units"}
+        assert any("attribute tables without geometry" in n for n in run.notes)
+    finally:
+        run.notes[:] = notes
 
 
 def test_rerun_inside_the_folder_reproduces_every_table(run):
