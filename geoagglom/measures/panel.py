@@ -378,7 +378,7 @@ class IndexChoice:
 
     Build it with :func:`index_choice`.
 
-    Attributes
+    Parameters
     ----------
     name : str
         The normalised name: ``"gini"``, ``"theil_t"``, ``"theil_l"``,
@@ -390,8 +390,13 @@ class IndexChoice:
         ``"atkinson_0.5"``, ``"cv"``), and the name of its bootstrap stream.
     options : dict
         The index function's option (``kind``, ``alpha`` or ``epsilon``).
+
+    Attributes
+    ----------
     decomposable : bool
         It has a within/between decomposition (every index but the CV).
+    function : callable
+        The index's function (:func:`~geoagglom.gini`, :func:`~geoagglom.theil`, ...).
     """
 
     name: str
