@@ -37,7 +37,8 @@ def test_ids_unique_and_columns(counties):
     assert counties.index.is_unique
     assert counties.crs.equals("EPSG:4326")
     columns = ["name_zh", "name_en", "name_pinyin", "province_adcode", "province_zh",
-               "province_en", "prefecture_adcode", "prefecture_zh", "area_km2"]  # fmt: skip
+               "province_en", "prefecture_adcode", "prefecture_zh", "area_km2",
+               "area_outline_km2"]  # fmt: skip
     assert list(counties.columns.drop("geometry")) == columns
     assert counties[columns].notna().all().all()
     # six-digit adcodes, each county inside its province's code range

@@ -21,6 +21,7 @@ COLUMNS = [
     "province_zh",
     "province_en",
     "area_km2",
+    "area_outline_km2",
 ]
 
 
