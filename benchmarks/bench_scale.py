@@ -4,10 +4,12 @@
    ``Graph.build_contiguity(grid, rook=False)`` on a 100k- and a 1M-cell grid
    (same neighbour sets checked), plus the peak memory of ``contiguity_pairs`` at 10k
    cells (tracemalloc).
-2. Dissolve: the bundled china-prefectures (370 units) into 34 provinces, and a 1M-cell
-   grid into 1,000 blocks: ``geoagglom.dissolve_regions`` (default area check, and
-   ``check_area=False``) vs geopandas ``dissolve(method="coverage")`` (same geometries
-   checked with ``shapely.equals``).
+2. Dissolve: the bundled china-prefectures (370 units) and china-counties (2,875) into
+   34 provinces, and a 1M-cell grid into 1,000 blocks: ``geoagglom.dissolve_regions``
+   (default area check, and ``check_area=False``) vs geopandas
+   ``dissolve(method="coverage", aggfunc="sum")`` (same geometries, checked with
+   ``shapely.equals``, and sums; the area check's summed outline areas against the
+   measured dissolved outlines).
 3. Geodesic land area: ``geoagglom.land_area`` vs a ``pyproj.Geod.geometry_area_perimeter``
    loop on the prefectures and a 100k-cell lon/lat grid (and the largest relative
    difference from the loop on oriented rings).
@@ -125,38 +127,51 @@ def bench_dissolve(repeat, side):
 
     import geoagglom as ga
 
-    pref = ga.load_layer("china-prefectures")
-    by = pref["province_adcode"]
-    sub = pref[["province_adcode", "area_km2", "geometry"]]
+    for layer_name, n_units in (("china-prefectures", 370), ("china-counties", 2875)):
+        layer = ga.load_layer(layer_name)
+        by = layer["province_adcode"]
+        sub = layer[["area_km2", "geometry"]]
 
-    def ours(check, coverage=True):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Macao's statistical area
-            return ga.dissolve_regions(pref, by, check_area=check, verify_coverage=coverage)
+        def ours(check, coverage=True, layer=layer, by=by):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # statistical areas (Macao, ...)
+                return ga.dissolve_regions(layer, by, check_area=check, verify_coverage=coverage)
 
-    times, outs = alternate(
-        [
-            ("geopandas dissolve(method='coverage')", lambda: sub.dissolve(by, method="coverage")),
-            ("geoagglom dissolve_regions", lambda: ours(True)),
-            ("geoagglom dissolve_regions, no area check", lambda: ours(False)),
-            ("geoagglom dissolve_regions, no checks", lambda: ours(False, False)),
-        ],
-        repeat,
-    )
-    ref = outs["geopandas dissolve(method='coverage')"]
-    got = outs["geoagglom dissolve_regions"]
-    assert shapely.equals(got.geometry.to_numpy(), ref.geometry.loc[got.index].to_numpy()).all()
-    print(f"\n(bundled layer recognised as a valid coverage: {got.attrs.get('known_coverage')})")
-    report(
-        "Dissolve china-prefectures (370) -> provinces (34)",
-        times,
-        "geopandas dissolve(method='coverage')",
-        [
-            "geoagglom dissolve_regions",
-            "geoagglom dissolve_regions, no area check",
-            "geoagglom dissolve_regions, no checks",
-        ],
-    )
+        times, outs = alternate(
+            [
+                (
+                    "geopandas dissolve(method='coverage')",
+                    # aggfunc="sum": the same result (summed areas; the default is "first")
+                    lambda sub=sub, by=by: sub.dissolve(by, method="coverage", aggfunc="sum"),
+                ),
+                ("geoagglom dissolve_regions", lambda: ours(True)),
+                ("geoagglom dissolve_regions, no area check", lambda: ours(False)),
+                ("geoagglom dissolve_regions, no checks", lambda: ours(False, False)),
+            ],
+            repeat,
+        )
+        ref = outs["geopandas dissolve(method='coverage')"]
+        got = outs["geoagglom dissolve_regions"]
+        ref_geoms = ref.geometry.loc[got.index].to_numpy()
+        assert shapely.equals(got.geometry.to_numpy(), ref_geoms).all()
+        np.testing.assert_allclose(ref["area_km2"].loc[got.index], got["area_km2"], rtol=1e-12)
+        # the area check's summed outline areas are the measured dissolved outlines'
+        measured = ga.land_area(ref.geometry.loc[got.index]).to_numpy()
+        rel = np.max(np.abs(got["area_geometry_km2"].to_numpy() / measured - 1))
+        print(
+            f"\n({layer_name}: recognised as a valid coverage: {got.attrs.get('known_coverage')}; "
+            f"area_geometry_km2 vs the measured outlines: max relative difference {rel:.1e})"
+        )
+        report(
+            f"Dissolve {layer_name} ({n_units:,}) -> provinces ({len(got)})",
+            times,
+            "geopandas dissolve(method='coverage')",
+            [
+                "geoagglom dissolve_regions",
+                "geoagglom dissolve_regions, no area check",
+                "geoagglom dissolve_regions, no checks",
+            ],
+        )
     g = grid(side)
     r, c = np.divmod(np.arange(side * side), side)
     k = side // 32 + 1
@@ -166,7 +181,7 @@ def bench_dissolve(repeat, side):
         [
             (
                 "geopandas dissolve(method='coverage')",
-                lambda: g.dissolve("block", method="coverage"),
+                lambda: g.dissolve("block", method="coverage", aggfunc="sum"),
             ),
             (
                 "geoagglom dissolve_regions, no area check",

@@ -10,6 +10,8 @@ never at run time. The script writes, next to itself:
 
 - ``china-prefectures.geojson``: all prefecture-level units, coverage-simplified;
   ``area_km2`` is computed from the full-resolution source before simplifying.
+  Every layer also has ``area_outline_km2``, the geodesic area of each geometry as
+  written (see ``write_layer``).
 - ``china-prefectures-neighbors.csv``: queen and rook neighbour pairs of the
   full-resolution source, so tests can check that simplification kept them.
 - ``china-counties.geojson.gz``: all 2,875 county-level units, coverage-simplified
@@ -188,12 +190,39 @@ def finish(units):
 
 
 def write_layer(units, name):
+    """Write ``name.geojson`` with ``area_outline_km2``: the geodesic area of each
+    geometry as written (measured on the file read back, after ``COORDINATE_PRECISION``),
+    placed after ``area_km2``. geoagglom.dissolve_regions sums it to check regions' areas
+    without measuring their united outlines."""
     path = HERE / f"{name}.geojson"
-    path.unlink(missing_ok=True)
-    units.reset_index().to_file(
-        path, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=COORDINATE_PRECISION
+    units = units.drop(columns="area_outline_km2", errors="ignore")
+
+    def write(frame):
+        path.unlink(missing_ok=True)
+        frame.reset_index().to_file(
+            path, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=COORDINATE_PRECISION
+        )
+
+    write(units)
+    written = gpd.read_file(path, engine="pyogrio")
+    units.insert(
+        units.columns.get_loc("area_km2") + 1, "area_outline_km2", land_area(written).to_numpy()
     )
+    write(units)
+    again = gpd.read_file(path, engine="pyogrio")
+    assert shapely.equals_exact(again.geometry.values, written.geometry.values, 0).all()
+    assert (again["area_outline_km2"].to_numpy() == units["area_outline_km2"].to_numpy()).all()
     print(f"{name}: {len(units)} units, {path.stat().st_size / 1e6:.2f} MB")
+
+
+def gzip_layer(name):
+    """Replace ``name.geojson`` by ``name.geojson.gz`` (fixed timestamp: byte-identical)."""
+    plain = HERE / f"{name}.geojson"
+    packed = HERE / f"{name}.geojson.gz"
+    with open(packed, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        out.write(plain.read_bytes())
+    plain.unlink()
+    print(f"{packed.name}: {packed.stat().st_size / 1e6:.2f} MB")
 
 
 def neighbour_pairs(units):
@@ -313,12 +342,7 @@ def build_china_counties(root):
     assert shapely.coverage_is_valid(simplified.geometry.values)
     write_layer(simplified, "china-counties")
     # Compressed: 13 MB of GeoJSON are 3.4 MB gzipped (geoagglom.load_layer reads .gz).
-    plain = HERE / "china-counties.geojson"
-    packed = HERE / "china-counties.geojson.gz"
-    with open(packed, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
-        out.write(plain.read_bytes())
-    plain.unlink()
-    print(f"china-counties.geojson.gz: {packed.stat().st_size / 1e6:.2f} MB")
+    gzip_layer("china-counties")
 
     reread = geoagglom_load("china-counties")
     assert shapely.coverage_is_valid(reread.geometry.values)

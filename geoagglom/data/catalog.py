@@ -17,6 +17,7 @@ __all__ = [
     "catalog",
     "catalog_rows",
     "known_coverage",
+    "known_outline_areas",
     "known_valid_coverage",
     "register_coverage",
 ]
@@ -102,24 +103,44 @@ def known_valid_coverage(name):
     return bool(entry and entry.get("valid_coverage", False))
 
 
-# id(geometry) -> (weak reference, load number): the geometries of each load of a
-# bundled valid coverage, as load_layer made them (shapely geometries are immutable:
-# the same object is the same geometry; an edit or a reprojection makes new ones)
+# id(geometry) -> (weak reference, load number, outline area in km²): the geometries of
+# each load of a bundled valid coverage, as load_layer made them (shapely geometries are
+# immutable: the same object is the same geometry; an edit or a reprojection makes new
+# ones), with the geodesic area the layer file stores for each (area_outline_km2)
 _LOADED = {}
 _LOADS = itertools.count(1)
 
 
-def register_coverage(geoms):
+def register_coverage(geoms, outline_areas=None):
     """Record ``geoms`` (one load of a bundled valid coverage) for :func:`known_coverage`.
 
     Parameters
     ----------
     geoms : sequence of shapely geometries
+    outline_areas : sequence of float, optional
+        The geodesic area (km²) of each geometry as stored (the layer's
+        ``area_outline_km2``), handed back by :func:`known_outline_areas`.
     """
     load = next(_LOADS)
-    for g in geoms:
+    if outline_areas is None:
+        outline_areas = [None] * len(geoms)
+    for g, area in zip(geoms, outline_areas, strict=True):
         key = id(g)
-        _LOADED[key] = (weakref.ref(g, lambda _, key=key: _LOADED.pop(key, None)), load)
+        ref = weakref.ref(g, lambda _, key=key: _LOADED.pop(key, None))
+        _LOADED[key] = (ref, load, None if area is None else float(area))
+
+
+def _known_entries(geoms):
+    """The registry entries of ``geoms`` when all come from one load, else None."""
+    entries = []
+    load = None
+    for g in geoms:
+        entry = _LOADED.get(id(g))
+        if entry is None or entry[0]() is not g or (load is not None and entry[1] != load):
+            return None
+        load = entry[1]
+        entries.append(entry)
+    return entries if entries else None
 
 
 def known_coverage(geoms):
@@ -141,12 +162,39 @@ def known_coverage(geoms):
     >>> known_coverage([shapely.box(0, 0, 1, 1)])
     False
     """
-    loads = set()
-    for g in geoms:
-        entry = _LOADED.get(id(g))
-        if entry is None or entry[0]() is not g:
-            return False
-        loads.add(entry[1])
-        if len(loads) > 1:
-            return False
-    return len(loads) == 1
+    return _known_entries(geoms) is not None
+
+
+def known_outline_areas(geoms):
+    """The stored geodesic areas (km², WGS84) of the geometries of a known coverage.
+
+    The bundled layers store, besides ``area_km2`` (measured on the
+    full-resolution source), the geodesic area of each geometry as shipped
+    (``area_outline_km2``). For geometries of one load of a bundled valid
+    coverage (see :func:`known_coverage`), unchanged, these are their areas as
+    :func:`geoagglom.land_area` measures them in EPSG:4326; a coverage union
+    of any group of them has the group's summed outline area (to rounding).
+
+    Parameters
+    ----------
+    geoms : sequence of shapely geometries
+
+    Returns
+    -------
+    numpy.ndarray or None
+        One area per geometry, or None when the geometries are not one load of a
+        known coverage or its file stores no outline areas.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from geoagglom.data.catalog import known_outline_areas
+    >>> known_outline_areas([shapely.box(0, 0, 1, 1)]) is None
+    True
+    """
+    entries = _known_entries(geoms)
+    if entries is None or any(e[2] is None for e in entries):
+        return None
+    import numpy as np
+
+    return np.fromiter((e[2] for e in entries), dtype=float, count=len(entries))

@@ -146,7 +146,12 @@ def dissolve_regions(
         areas that did not come from these geometries). Needs a CRS. When the
         areas were computed here from the same geometries, a region united as a
         coverage has exactly their sum as its geometric area, so only the
-        robustly united regions are measured.
+        robustly united regions are measured. Likewise for a bundled layer as
+        loaded (or any subset of it, in EPSG:4326): its ``area_outline_km2``
+        (each geometry's geodesic area as shipped, recorded at load time) is
+        summed instead of measuring the dissolved outlines (equal to ~1e-13
+        relative on the bundled layers; the comparison with ``area_col`` is
+        unchanged).
     area_rtol : float, default 0.01
     verify_coverage : bool, default True
         Check each region's coverage union where it can fail (see
@@ -204,13 +209,17 @@ def dissolve_regions(
             "The units have no CRS, so the dissolved areas cannot be checked against the "
             "geometries. Set it (e.g. units.set_crs('EPSG:4326')) or pass check_area=False."
         )
+    geoms = None if geometry is None else geometry.to_numpy()
+    # the stored outline areas of an unchanged bundled coverage (None for any other layer)
+    need_areas = check_area or area_col not in units.columns
+    outline = _known_outline_areas(units, geoms) if geoms is not None and need_areas else None
     table = pd.DataFrame(index=units.index)
     columns = list(sum_columns or [])
     from_geometry = False
     if area_col in units.columns:
         table[area_col] = units[area_col]
     elif geometry is not None and units.crs is not None:
-        table[area_col] = land_area(geometry)
+        table[area_col] = land_area(geometry) if outline is None else outline
         from_geometry = True
     if area_col not in columns and area_col in table.columns:
         columns.append(area_col)
@@ -242,9 +251,8 @@ def dissolve_regions(
         out.attrs["members"] = members
         return out
 
-    geoms = geometry.to_numpy()
     codes = pd.Index(out.index).get_indexer(region.to_numpy())
-    known = verify_coverage and _known_coverage(units, geoms)
+    known = verify_coverage and (outline is not None or _known_coverage(units, geoms))
     result = _geometry_result(
         out,
         members,
@@ -257,6 +265,7 @@ def dissolve_regions(
         area_rtol,
         from_geometry,
         check=verify_coverage and not known,
+        outline=outline,
     )
     result.attrs["known_coverage"] = known
     return result
@@ -275,8 +284,15 @@ def _geometry_result(
     from_geometry,
     robust_before=(),
     check=True,
+    outline=None,
 ):
-    """The regions' GeoDataFrame: united geometries, area check, attrs."""
+    """The regions' GeoDataFrame: united geometries, area check, attrs.
+
+    ``outline``: the units' stored outline areas (km²) when they are an unchanged
+    bundled coverage (:func:`_known_outline_areas`); a coverage union's geodesic
+    area is then the sum of its members' outline areas (the shared borders'
+    contributions cancel; on the bundled layers the two agree to ~1e-13
+    relative), so only robust regions are measured."""
     import geopandas as gpd
 
     united, robust = _union_by_region(geoms, codes, len(out), check)
@@ -285,10 +301,14 @@ def _geometry_result(
     result = gpd.GeoDataFrame(out, geometry=united, crs=crs)
     result.index.name = region_col
     if check_area and area_col in result.columns:
-        if from_geometry:
-            # the unit areas were measured on these geometries: a coverage union's
-            # geodesic area is their sum, so only robust regions are measured
-            geo = result[area_col].to_numpy(dtype=float, copy=True)
+        if from_geometry or outline is not None:
+            # the unit areas were measured on these geometries (or stored with them): a
+            # coverage union's geodesic area is their sum, so only robust regions are
+            # measured
+            if outline is None:
+                geo = result[area_col].to_numpy(dtype=float, copy=True)
+            else:
+                geo = np.bincount(codes, weights=outline, minlength=len(out))
             if robust:
                 geo[robust] = land_area(result.geometry.iloc[robust]).to_numpy()
             result["area_geometry_km2"] = geo
@@ -393,6 +413,18 @@ def _dissolve_dask(
     )
 
 
+def _known_outline_areas(units, geoms):
+    """The stored geodesic outline areas (km²) of ``geoms`` when they are an unchanged
+    load of a bundled valid coverage (see :func:`_known_coverage`) still in
+    EPSG:4326 (the CRS the areas were measured in), else None."""
+    from geoagglom.data.catalog import known_outline_areas
+
+    areas = known_outline_areas(geoms)
+    if areas is None or units.crs is None or not units.crs.equals("EPSG:4326"):
+        return None
+    return areas
+
+
 def _known_coverage(units, geoms):
     """True when ``units`` holds geometries of one load of a bundled layer that the
     catalog records as a valid coverage (``valid_coverage``; checked when the layer is
@@ -453,7 +485,10 @@ def _union_by_region(geoms, codes, n_regions, check=True):
             return
         united[k] = u
         if check:
-            valid[k] = shapely.is_valid(u)
+            # not shapely.is_valid: it wraps GEOS in warnings.catch_warnings(), which is not
+            # thread-safe: on several threads the saved filter lists cross, and an "ignore
+            # every warning" filter is left behind for the whole process
+            valid[k] = shapely.is_valid_reason(u) == "Valid Geometry"
             area[k] = shapely.area(u)
 
     n_vertices = shapely.get_num_coordinates(sorted_geoms)

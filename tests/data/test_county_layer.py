@@ -37,7 +37,8 @@ def test_ids_unique_and_columns(counties):
     assert counties.index.is_unique
     assert counties.crs.equals("EPSG:4326")
     columns = ["name_zh", "name_en", "name_pinyin", "province_adcode", "province_zh",
-               "province_en", "prefecture_adcode", "prefecture_zh", "area_km2"]  # fmt: skip
+               "province_en", "prefecture_adcode", "prefecture_zh", "area_km2",
+               "area_outline_km2"]  # fmt: skip
     assert list(counties.columns.drop("geometry")) == columns
     assert counties[columns].notna().all().all()
     # six-digit adcodes, each county inside its province's code range
@@ -99,3 +100,23 @@ def test_catalog_entry(counties):
     assert table.loc["china-counties", "kind"] == "layer"
     assert isinstance(counties.attrs["layer"], str)
     assert pd.api.types.is_integer_dtype(counties["prefecture_adcode"])
+
+
+def test_outline_areas_sum_to_the_dissolved_outlines(counties):
+    """area_outline_km2 is each county's geodesic area as shipped, and a prefecture's
+    dissolved outline has its counties' summed outline area (the dissolve's area check
+    uses that sum instead of measuring the outline)."""
+    import warnings
+
+    from geoagglom import dissolve_regions, land_area
+
+    outline = counties["area_outline_km2"].to_numpy()
+    np.testing.assert_allclose(outline, land_area(counties), rtol=1e-9)
+    assert 0 < np.median(np.abs(outline / counties["area_km2"].to_numpy() - 1)) < 1e-3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a few statistical areas differ from the outlines
+        regions = dissolve_regions(counties, counties["prefecture_adcode"])
+    assert regions.attrs["known_coverage"] is True
+    sums = counties["area_outline_km2"].groupby(counties["prefecture_adcode"]).sum()
+    np.testing.assert_allclose(regions["area_geometry_km2"], sums.loc[regions.index], rtol=1e-12)
+    np.testing.assert_allclose(regions["area_geometry_km2"], land_area(regions), rtol=1e-9)

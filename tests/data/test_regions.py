@@ -337,3 +337,130 @@ def test_unions_on_threads_equal_the_serial_unions(monkeypatch):
     checked = dissolve_regions(fresh, by, check_area=False)
     assert checked.attrs["known_coverage"] is False and checked.attrs["robust_regions"] == []
     assert checked.geometry.geom_equals_exact(serial.geometry, tolerance=0).all()
+
+
+# --------------------------------------------------------------------------- stored outline areas
+
+
+def _fresh(layer):
+    """The same layer with new geometry objects (a re-read copy): not a known coverage."""
+    geoms = shapely.from_wkb(shapely.to_wkb(layer.geometry.to_numpy()))
+    return layer.set_geometry(gpd.GeoSeries(geoms, index=layer.index, crs=layer.crs).values)
+
+
+def _dissolve_recording(units, grouping, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = dissolve_regions(units, grouping, **kwargs)
+    return out, [(w.category, str(w.message)) for w in caught]
+
+
+BUNDLED_GROUPINGS = [
+    ("china-prefectures", "province_adcode"),
+    ("shandong", "province_adcode"),
+    ("shandong-2004-2016", "two-circles"),
+]
+
+
+def _grouping(layer, by):
+    if by == "two-circles":
+        import geoagglom
+
+        return geoagglom.load_grouping("shandong-two-circles-four-areas")["region"]
+    return layer[by]
+
+
+@pytest.mark.parametrize("name, by", BUNDLED_GROUPINGS)
+def test_known_coverage_area_check_sums_the_stored_outline_areas(name, by):
+    """A region's geometric area is its members' summed area_outline_km2, and that is
+    the geodesic area of the dissolved outline (pyproj, independently) to 1e-9."""
+    import geoagglom
+    from geoagglom import land_area
+
+    layer = geoagglom.load_layer(name)
+    grouping = _grouping(layer, by)
+    out, _ = _dissolve_recording(layer, grouping)
+    assert out.attrs["known_coverage"] is True
+    sums = layer["area_outline_km2"].groupby(grouping.reindex(layer.index).to_numpy()).sum()
+    np.testing.assert_allclose(out["area_geometry_km2"], sums.loc[out.index], rtol=1e-12)
+    np.testing.assert_allclose(out["area_geometry_km2"], land_area(out), rtol=1e-9)
+    np.testing.assert_allclose(
+        out["area_geometry_km2"], oriented_geodesic_km2(out.geometry), rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize("name, by", BUNDLED_GROUPINGS)
+def test_dissolve_is_the_same_with_and_without_the_stored_outline_areas(name, by):
+    """New geometry objects take the measured path (the united outlines' areas): the
+    same regions, geometries, sums, warnings; the geometric areas agree to 1e-9."""
+    import geoagglom
+
+    layer = geoagglom.load_layer(name)
+    grouping = _grouping(layer, by)
+    for kwargs in ({}, {"area_rtol": 1e-4}):
+        fast, fast_warned = _dissolve_recording(layer, grouping, **kwargs)
+        slow, slow_warned = _dissolve_recording(_fresh(layer), grouping, **kwargs)
+        assert fast.attrs["known_coverage"] is True and slow.attrs["known_coverage"] is False
+        assert fast_warned == slow_warned
+        assert fast.geometry.geom_equals_exact(slow.geometry, tolerance=0).all()
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(fast.drop(columns=["geometry", "area_geometry_km2"])),
+            pd.DataFrame(slow.drop(columns=["geometry", "area_geometry_km2"])),
+        )
+        np.testing.assert_allclose(fast["area_geometry_km2"], slow["area_geometry_km2"], rtol=1e-9)
+        for key in ("members", "union_method", "robust_regions"):
+            assert fast.attrs[key] == slow.attrs[key]
+    # without area_km2, the units' areas are the stored outline areas (land_area's)
+    bare = layer.drop(columns="area_km2")
+    fast, fast_warned = _dissolve_recording(bare, grouping)
+    slow, slow_warned = _dissolve_recording(_fresh(bare), grouping)
+    assert fast_warned == slow_warned == []
+    np.testing.assert_allclose(fast["area_km2"], slow["area_km2"], rtol=1e-9)
+    np.testing.assert_allclose(fast["area_geometry_km2"], slow["area_geometry_km2"], rtol=1e-9)
+
+
+def test_the_stored_outline_areas_warn_where_the_measured_outlines_do():
+    """Macao's statistical area (area_km2) is 1.5 % above its outline's: both paths warn,
+    naming it and only it."""
+    import geoagglom
+    from geoagglom.errors import AreaMismatchWarning
+
+    pref = geoagglom.load_layer("china-prefectures")
+    for units in (pref, _fresh(pref)):
+        with pytest.warns(AreaMismatchWarning, match=r"regions 820000 differ") as caught:
+            dissolve_regions(units, pref["province_adcode"])
+        assert len([w for w in caught if w.category is AreaMismatchWarning]) == 1
+
+
+def test_a_bundled_layer_relabelled_to_another_crs_is_measured():
+    """The stored areas were measured in EPSG:4326: a layer whose CRS label changed
+    (same geometry objects) is measured in its CRS, not given the stored areas."""
+    import geoagglom
+    from geoagglom import land_area
+
+    layer = geoagglom.load_layer("shandong")
+    relabelled = layer.set_crs(3857, allow_override=True)
+    assert relabelled.geometry.iloc[0] is layer.geometry.iloc[0]
+    grouping = pd.Series(1, index=layer.index)
+    out = dissolve_regions(relabelled, grouping, check_area=False)
+    out, _ = _dissolve_recording(relabelled, grouping)
+    np.testing.assert_allclose(out["area_geometry_km2"], land_area(out), rtol=1e-9)
+    assert out["area_geometry_km2"].iloc[0] < 1e-3 * layer["area_outline_km2"].sum()
+
+
+def test_threaded_coverage_checks_leave_the_warning_filters_alone(monkeypatch):
+    """The per-region checks run on threads: they must not leave an 'ignore' filter
+    behind (shapely.is_valid's catch_warnings is not thread-safe)."""
+    import geoagglom
+    from geoagglom.data import regions
+
+    pref = _fresh(geoagglom.load_layer("china-prefectures"))
+    monkeypatch.setattr(regions, "_THREADS_FROM", 0)
+    monkeypatch.setattr(regions.os, "cpu_count", lambda: 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        before = list(warnings.filters)
+        for _ in range(5):
+            out = dissolve_regions(pref, pref["province_adcode"], check_area=False)
+            assert out.attrs["robust_regions"] == []
+            assert warnings.filters == before
