@@ -22,8 +22,9 @@ GeoParquet written out of core by this script with ``dask_geopandas.to_parquet``
 Every case runs in a FRESH process. Peak memory: the process's peak resident set
 (``ru_maxrss``); for dask, that of the client process PLUS the sum of the two workers'
 own ``ru_maxrss`` (asked of each worker with ``client.run`` at the end of the case).
-Each case has a timeout; a case predicted (from the two smaller sizes) to need more
-than ``--mem-limit`` GB or more than its timeout is skipped and the table says why.
+Each case has a timeout; a case predicted from the two smaller sizes to need more than
+``--mem-limit`` GB (the straight line through their peaks) or more than its timeout (a
+power law, exponent at least 1) is skipped and the table says why.
 Growth exponent: the log-log slope of the time between consecutive sizes.
 
 Usage::
@@ -241,8 +242,10 @@ def run_case(op, side, engine, folder, timeout):
     return out
 
 
-def predict(prev, n, key):
-    """Linear-in-log extrapolation of ``key`` from the two previous sizes (or linear)."""
+def predict(prev, n, key, affine=False):
+    """``key`` at ``n`` from the two previous sizes: a power law with an exponent of at
+    least 1 (times), or the straight line through them (memory: a fixed part per process,
+    the interpreter, libraries and dask workers, plus a part growing with the cells)."""
     pts = [(m, v[key]) for m, v in sorted(prev.items()) if v.get(key)]
     if not pts:
         return None
@@ -250,6 +253,8 @@ def predict(prev, n, key):
         m, v = pts[0]
         return v * n / m
     (m1, v1), (m2, v2) = pts[-2:]
+    if affine:
+        return v2 + (v2 - v1) / (m2 - m1) * (n - m2)
     k = max(1.0, math.log(v2 / v1) / math.log(m2 / m1))
     return v2 * (n / m2) ** k
 
@@ -293,7 +298,7 @@ def main():
                 skip = {}
                 for e in engines:
                     prev = results.get((op, e), {})
-                    mem = predict(prev, n, "peak_mb")
+                    mem = predict(prev, n, "peak_mb", affine=True)
                     sec = predict(prev, n, "wall")
                     if mem and mem > args.mem_limit * 1024:
                         skip[e] = f"skipped: predicted peak {mem / 1024:.0f} GB"
