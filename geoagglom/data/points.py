@@ -217,8 +217,13 @@ def _assign(pts, unit_geoms, tree=None):
     The first covering unit in layer order (see the module's boundary rule).
     """
     if tree is None:
-        tree = shapely.STRtree(unit_geoms)
-    pi, ui = tree.query(pts, predicate="intersects")
+        # the tree over the points, queried with the units: shapely prepares each query
+        # geometry, so every polygon is prepared once (a tree over the polygons queried
+        # with the points tests each point against unprepared polygons: ~4x slower on
+        # the county layer); "intersects" is symmetric, the pairs are the same
+        ui, pi = shapely.STRtree(pts).query(unit_geoms, predicate="intersects")
+    else:
+        pi, ui = tree.query(pts, predicate="intersects")
     out = np.full(len(pts), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(out, pi, ui)
     out[out == np.iinfo(np.int64).max] = -1
