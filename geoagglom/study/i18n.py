@@ -28,6 +28,7 @@ REPORT = {
         "figures_heading": "Figures",
         "figure_caption": "{name} (figures/{file}, and .svg)",
         "rows": "{n} rows",
+        "rows_in_csv": "{n} rows, not shown here: see {file}.",
         "none": "none",
         "rule": "Rule: {rule}",
         "rule.spillover_verdict": VERDICT_RULE,
@@ -195,6 +196,7 @@ REPORT = {
         "figures_heading": "图",
         "figure_caption": "{name}（figures/{file}，另有 .svg 格式）",
         "rows": "共 {n} 行",
+        "rows_in_csv": "共 {n} 行，此处不列出：见 {file}。",
         "none": "无",
         "rule": "判定规则：{rule}",
         "rule.spillover_verdict": (

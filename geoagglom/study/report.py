@@ -47,6 +47,8 @@ SECTIONS = (
     "units_without_neighbours",
     "match_report",
 )
+#: Long tables with more rows than this are not embedded; the report names their CSV.
+MAX_EMBEDDED_ROWS = 5_000
 LONG_TABLES = {
     "spatial_markov",
     "directional_lisa",
@@ -125,7 +127,8 @@ def write_report(results, path):
         )
     for name, (heading, about) in sections.items():
         if name in results.tables and name in LONG_TABLES:
-            parts.append(_table_section(heading, about, table(name), lang, collapsed=True))
+            section = _table_section(heading, about, table(name), lang, collapsed=True, name=name)
+            parts.append(section)
     parts.append(_provenance(config, t))
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
@@ -194,7 +197,10 @@ def _map_section(results, t):
     """The interactive map (:mod:`geoagglom.study.interactive`), embedded as a srcdoc frame."""
     from geoagglom.study.interactive import map_html
 
-    page = html.escape(map_html(results), quote=True)
+    # the map.html the run wrote, not a second rendering of it (seconds on thousands of units)
+    written = results.map
+    page = written.read_text(encoding="utf-8") if written is not None else map_html(results)
+    page = html.escape(page, quote=True)
     return (
         f"<h2>{t('map_heading')}</h2><p class='note'>{t('map_note')}</p>"
         f"<iframe title='{t('map_frame')}' srcdoc=\"{page}\" "
@@ -245,10 +251,15 @@ def _variable_row(config, t):
     return [(t("row_variable"), html.escape(t("variable_row", name=name, what=what)))]
 
 
-def _table_section(heading, about, frame, lang, collapsed=False):
+def _table_section(heading, about, frame, lang, collapsed=False, name=None):
     if frame.empty:
         body = f"<p class='note'>{html.escape(about)}</p>" if about else ""
         return f"<h2>{html.escape(heading)}</h2>{body}<p>{text(lang, 'none')}</p>"
+    if collapsed and len(frame) > MAX_EMBEDDED_ROWS:
+        # a national study's unit-by-year tables: tens of MB of HTML; the CSV has them
+        body = f"<p class='note'>{html.escape(about)}</p>" if about else ""
+        where = text(lang, "rows_in_csv", n=len(frame), file=f"tables/{name}.csv")
+        return f"<h2>{html.escape(heading)}</h2>{body}<p>{html.escape(where)}</p>"
     table = translate_table(lang, frame).to_html(
         index=False, float_format=lambda v: f"{v:.6g}", na_rep="", border=0, escape=True
     )

@@ -111,3 +111,18 @@ def test_column_headings():
     assert i18n.column_heading("zh", "spillover cluster") == "溢出集聚"
     assert i18n.column_heading("zh", "z_sim") == "z_sim"  # a symbol reads the same
     assert i18n.column_heading("en", "within_share") == "within_share"
+
+
+def test_long_tables_over_the_limit_are_named_not_embedded(demo, tmp_path, monkeypatch):
+    """A national study's unit-by-year tables would be tens of MB of HTML: above
+    MAX_EMBEDDED_ROWS the report names the CSV instead; the embedded map is the one the
+    run wrote."""
+    monkeypatch.setattr(report, "MAX_EMBEDDED_ROWS", 100)
+    page = render(demo, "en", tmp_path / "short.html", monkeypatch)
+    rows = len(demo.tables["lisa"])
+    assert rows > 100
+    assert f"{rows} rows, not shown here: see tables/lisa.csv." in page
+    assert "<th>Is</th>" not in visible(page)  # the LISA table itself is not there
+    assert html.escape(demo.map.read_text(encoding="utf-8"), quote=True) in page
+    zh = render(demo, "zh", tmp_path / "short_zh.html", monkeypatch)
+    assert f"共 {rows} 行，此处不列出：见 tables/lisa.csv。" in zh
