@@ -4,7 +4,7 @@ The names below are imported on first use, so that ``import geoagglom.data.catal
 (the command line's ``geoagglom layers``) does not load pandas and geopandas.
 """
 
-from importlib import import_module
+from geoagglom._lazy import lazy_names
 
 # public name -> the module that defines it
 _PUBLIC = {
@@ -22,14 +22,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name):
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'geoagglom.data' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(__all__) | set(globals()))
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC)

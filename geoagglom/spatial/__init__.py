@@ -20,7 +20,7 @@ The names below are imported on first use: ``import geoagglom.spatial`` loads
 neither libpysal (with its scipy.stats, scikit-learn and numba) nor pandas.
 """
 
-from importlib import import_module
+from geoagglom._lazy import lazy_names
 
 # public name -> the module that defines it
 _PUBLIC = {
@@ -48,14 +48,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name):
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'geoagglom.spatial' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(__all__) | set(globals()))
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC)
