@@ -474,6 +474,22 @@ def _knn_pairs(xyz, k, candidates=None):
     return h[sel], t[sel]
 
 
+def _check_unit_ids(index):
+    """The number of units, after checking the ids are present, unique and at least 2."""
+    if index.hasnans:
+        raise InputError("the layer's index (unit ids) contains missing values; fill them.")
+    if not index.is_unique:
+        dup = index[index.duplicated()].unique()
+        raise InputError(
+            f"unit ids must be unique; duplicated: {format_ids(dup)}. "
+            "Dissolve the duplicates or give each unit its own id."
+        )
+    n = len(index)
+    if n < 2:
+        raise InputError(f"a weights graph needs at least 2 units; the layer has {n}.")
+    return n
+
+
 # --------------------------------------------------------------------------- #
 # The public builder
 # --------------------------------------------------------------------------- #
@@ -566,17 +582,7 @@ def spatial_weights(
             raise InputError(f"ids column {ids!r} is not a column of the layer.")
         layer = layer.set_index(ids)
     index = pd.Index(layer.index)
-    if index.hasnans:
-        raise InputError("the layer's index (unit ids) contains missing values; fill them.")
-    if not index.is_unique:
-        dup = index[index.duplicated()].unique()
-        raise InputError(
-            f"unit ids must be unique; duplicated: {format_ids(dup)}. "
-            "Dissolve the duplicates or give each unit its own id."
-        )
-    n = len(index)
-    if n < 2:
-        raise InputError(f"a weights graph needs at least 2 units; the layer has {n}.")
+    n = _check_unit_ids(index)
     geom = layer.geometry
     empty = geom.isna() | geom.is_empty
     if empty.any():
@@ -758,17 +764,7 @@ def _spatial_weights_dask(ddf, kind, islands, transform, nearest_k, points, ids)
     parts = ddf.to_delayed()
     info = dask.compute(*[dask.delayed(_partition_info)(p) for p in parts])
     index = pd.Index(ddf.index.compute())
-    if index.hasnans:
-        raise InputError("the layer's index (unit ids) contains missing values; fill them.")
-    if not index.is_unique:
-        dup = index[index.duplicated()].unique()
-        raise InputError(
-            f"unit ids must be unique; duplicated: {format_ids(dup)}. "
-            "Dissolve the duplicates or give each unit its own id."
-        )
-    n = len(index)
-    if n < 2:
-        raise InputError(f"a weights graph needs at least 2 units; the layer has {n}.")
+    _check_unit_ids(index)
     missing = [u for _, m, _ in info for u in m]
     if missing:
         raise InputError(
