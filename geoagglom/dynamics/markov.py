@@ -39,6 +39,7 @@ from geoagglom.dynamics.chain import (
     transition_counts,
 )
 from geoagglom.errors import EmptyTransitionsWarning, InputError, format_ids
+from geoagglom.measures.classify import quantile_cutoffs
 from geoagglom.options import CLASSIFY, EMPTY_ROWS
 
 __all__ = ["SpatialMarkov", "homogeneity", "spatial_markov"]
@@ -47,27 +48,6 @@ __all__ = ["SpatialMarkov", "homogeneity", "spatial_markov"]
 # --------------------------------------------------------------------------- #
 # Discretisation
 # --------------------------------------------------------------------------- #
-def _quantiles(v, k, presorted=False):
-    """Linear-interpolation quantiles at ``1/k, ..., (k-1)/k`` (Hyndman & Fan type 7).
-
-    Written as the weighted mean ``(s_lo (hi - h) + s_hi (h - lo)) / (hi - lo)`` of the
-    two order statistics around position ``h``, the form of ``scipy.stats.scoreatpercentile``
-    (and so of mapclassify's ``Quantiles``): the same cut-offs to the last bit, so that
-    values within rounding of a cut-off fall in the same class as there.
-    """
-    s = v if presorted else np.sort(v)
-    step = 100.0 / k  # percentiles step, 2 step, ... as mapclassify forms them
-    h = (step + np.arange(k - 1) * step) / 100.0 * (len(s) - 1)
-    lo = np.floor(h)
-    hi = lo + 1.0
-    exact = h == lo
-    ilo = lo.astype(np.int64)
-    ihi = np.minimum(ilo + 1, len(s) - 1)
-    wlo, whi = hi - h, h - lo
-    mixed = (s[ilo] * wlo + s[ihi] * whi) / (wlo + whi)
-    return np.where(exact, s[ilo], mixed)
-
-
 def _quantile_classes(v, k, what):
     s = np.sort(v)
     distinct = 1 + int(np.count_nonzero(s[1:] != s[:-1]))
@@ -76,7 +56,7 @@ def _quantile_classes(v, k, what):
             f"{what}: {k} classes need at least {k} distinct values; there are "
             f"{distinct}. Use fewer classes."
         )
-    cut = _quantiles(s, k, presorted=True)
+    cut = quantile_cutoffs(s, k, presorted=True)
     if len(np.unique(cut)) < k - 1:
         raise InputError(
             f"{what}: ties in the values make some of the {k} quantile cut-offs equal "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator, PercentFormatter
@@ -17,12 +15,6 @@ from geoagglom.plot.style import (
     _set_title,
     _Style,
 )
-
-with warnings.catch_warnings():
-    # mapclassify says so on import when numba is absent; its pure-Python path is
-    # fast enough for maps of a few hundred units.
-    warnings.filterwarnings("ignore", message="Numba not installed")
-
 
 # --------------------------------------------------------------------------- #
 # Moran scatterplot

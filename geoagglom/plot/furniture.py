@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import shapely
 from matplotlib import patheffects
 from matplotlib.patches import FancyArrow, Rectangle
 from matplotlib.transforms import Bbox
-
-with warnings.catch_warnings():
-    # mapclassify says so on import when numba is absent; its pure-Python path is
-    # fast enough for maps of a few hundred units.
-    warnings.filterwarnings("ignore", message="Numba not installed")
 
 
 def _nice_length(target):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
-import warnings
+from collections import OrderedDict
 
 import geopandas as gpd
 import matplotlib.colors as mcolors
@@ -11,9 +12,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch
+from matplotlib.patches import Patch
 from matplotlib.path import Path as MplPath
 from pyproj import Transformer
 from pyproj.crs import ProjectedCRS
@@ -23,7 +24,7 @@ from pyproj.crs.coordinate_operation import (
 )
 
 from geoagglom.errors import InputError, format_ids
-from geoagglom.options import SCHEMES
+from geoagglom.measures.classify import classify
 from geoagglom.plot.furniture import _place_furniture
 from geoagglom.plot.style import (
     _BASEMAP_EDGE,
@@ -43,18 +44,6 @@ from geoagglom.plot.style import (
     _set_title,
     _Style,
 )
-
-
-def _mapclassify():
-    """mapclassify, imported when a map is classified (it compiles numba code on
-    import when numba is installed: seconds that start-up should not pay)."""
-    with warnings.catch_warnings():
-        # mapclassify says so on import when numba is absent; its pure-Python path is
-        # fast enough for maps of a few hundred units.
-        warnings.filterwarnings("ignore", message="Numba not installed")
-        import mapclassify
-    return mapclassify
-
 
 # --------------------------------------------------------------------------- #
 # Map helpers
@@ -82,22 +71,28 @@ def _check_layer(layer, what="layer"):
     return layer
 
 
+def _geometry_paths(geoms):
+    """One compound matplotlib path per (multi)polygon, holes included (None for a
+    geometry without a polygon), built for all the geometries at once."""
+    geoms = np.asarray(geoms, dtype=object)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    # exteriors counter-clockwise, holes clockwise: the non-zero fill leaves holes empty
+    parts = shapely.orient_polygons(parts[keep], exterior_cw=False)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    codes = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
+    ends = np.cumsum(np.bincount(ring_of, minlength=len(rings)))
+    codes[ends - np.diff(ends, prepend=0)] = MplPath.MOVETO
+    codes[ends - 1] = MplPath.CLOSEPOLY
+    # parts, rings and coordinates come in the order of the geometries
+    bounds = np.searchsorted(owner[keep][ring_part][ring_of], np.arange(len(geoms) + 1))
+    return [MplPath(xy[a:b], codes[a:b]) if b > a else None for a, b in itertools.pairwise(bounds)]
+
+
 def _geometry_path(geom):
     """One compound matplotlib path for a (multi)polygon, holes included."""
-    polygons = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon" and not g.is_empty]
-    vertices, codes = [], []
-    for polygon in polygons:
-        polygon = shapely.geometry.polygon.orient(polygon, 1.0)
-        for ring in (polygon.exterior, *polygon.interiors):
-            xy = np.asarray(ring.coords)[:, :2]
-            ring_codes = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
-            ring_codes[0] = MplPath.MOVETO
-            ring_codes[-1] = MplPath.CLOSEPOLY
-            vertices.append(xy)
-            codes.append(ring_codes)
-    if not vertices:
-        return None
-    return MplPath(np.concatenate(vertices), np.concatenate(codes))
+    return _geometry_paths([geom])[0]
 
 
 def _simplified(geoms, tolerance):
@@ -108,27 +103,55 @@ def _simplified(geoms, tolerance):
     try:
         if bool(shapely.coverage_is_valid(geoms)):
             return np.asarray(shapely.coverage_simplify(geoms, tolerance), dtype=object)
-    except shapely.errors.GEOSException:  # pragma: no cover - depends on the data
+    except (shapely.errors.GEOSException, TypeError):  # not polygons, or not a coverage
         pass
     return np.asarray(shapely.simplify(geoms, tolerance, preserve_topology=True), dtype=object)
 
 
-def _unit_paths(layer, tolerance=None):
-    paths = {}
-    bad = []
-    for uid, geom in zip(layer.index, _simplified(layer.geometry.values, tolerance), strict=True):
-        path = _geometry_path(geom)
-        if path is None:
-            bad.append(uid)
-        paths[uid] = path
+#: The drawn forms of the last few layers (projected, simplified, as paths): a study
+#: draws the same units on several maps, and projecting and simplifying thousands of
+#: outlines costs more than drawing them.
+_DRAWN = OrderedDict()
+_DRAWN_KEPT = 4
+
+
+def _drawn(frame, geoms, build):
+    """``build(projected geometries)`` for ``geoms`` (a GeometryArray in the source CRS)
+    drawn in ``frame``, from the cache when the same array (unchanged: same bounds and
+    coordinate count) was drawn in the same CRS at the same tolerance."""
+    key = (id(geoms), frame.crs.to_wkt(), frame.tolerance, build)
+    stamp = (len(geoms), tuple(geoms.total_bounds), int(shapely.get_num_coordinates(geoms).sum()))
+    hit = _DRAWN.get(key)
+    if hit is not None and hit[0] is geoms and hit[1] == stamp:
+        _DRAWN.move_to_end(key)
+        return hit[2]
+    crs = frame.source_crs if geoms.crs is None else geoms.crs
+    projected = gpd.GeoSeries(geoms, crs=crs)
+    projected = projected.to_crs(frame.crs).values if crs != frame.crs else geoms
+    value = build(projected, frame.tolerance)
+    _DRAWN[key] = (geoms, stamp, value)  # keeping geoms keeps its id from being reused
+    while len(_DRAWN) > _DRAWN_KEPT:
+        _DRAWN.popitem(last=False)
+    return value
+
+
+def _unit_geometries_and_paths(projected, tolerance):
+    paths = _geometry_paths(_simplified(projected, tolerance))
+    return projected, paths
+
+
+def _unit_paths(layer, frame):
+    """(the units' geometries in the frame's CRS, {unit id: path})."""
+    projected, paths = _drawn(frame, layer.geometry.values, _unit_geometries_and_paths)
+    bad = [uid for uid, path in zip(layer.index, paths, strict=True) if path is None]
     if bad:
         raise InputError(f"units {format_ids(bad)} have no polygon to draw.")
-    return paths
+    return projected, dict(zip(layer.index, paths, strict=True))
 
 
-def _region_segments(regions, tolerance=None):
+def _region_segments(projected, tolerance):
     segments = []
-    for geom in _simplified(regions.geometry.values, tolerance):
+    for geom in _simplified(projected, tolerance):
         boundary = shapely.boundary(geom) if geom.geom_type in ("Polygon", "MultiPolygon") else geom
         for part in shapely.get_parts(boundary):
             if part.geom_type in ("LineString", "LinearRing"):
@@ -136,7 +159,8 @@ def _region_segments(regions, tolerance=None):
     return segments
 
 
-def _prepare_regions(regions, layer, tolerance=None):
+def _prepare_regions(regions, layer, frame):
+    """The region outlines as line segments in the frame's CRS (None without regions)."""
     if regions is None:
         return None
     if isinstance(regions, str):
@@ -147,9 +171,7 @@ def _prepare_regions(regions, layer, tolerance=None):
             )
         regions = layer[[regions, layer.geometry.name]].dissolve(by=regions)
     regions = _check_layer(regions, "regions")
-    if regions.crs != layer.crs:
-        regions = regions.to_crs(layer.crs)
-    return _region_segments(regions, tolerance)
+    return _drawn(frame, regions.geometry.values, _region_segments)
 
 
 def _fitted_equal_area(geodetic, bounds):
@@ -290,21 +312,32 @@ class _MapFrame:
         ax.geoagglom_frame = self
 
 
+#: Above this many units, a map's unit fills are drawn as an image inside SVG and PDF
+#: files (at the PNG's resolution; text, legend and outlines of regions stay vector):
+#: thousands of vector outlines make files slow to write and to open.
+MAX_VECTOR_UNITS = 1000
+
+
 def _draw_units(ax, paths, ids, facecolors, *, gid="units", hatch=None, edgecolor=_UNIT_EDGE):
-    """One PatchCollection of units, in the order of ``ids``."""
-    collection = PatchCollection(
-        [PathPatch(paths[i]) for i in ids],
-        match_original=False,
-        facecolors=facecolors,
+    """One collection of the units' outlines, in the order of ``ids``.
+
+    ``facecolors`` is one colour or one per unit. The outlines are clipped to the
+    map, so they take no part in the figure's layout.
+    """
+    collection = PathCollection(
+        [paths[i] for i in ids],
+        facecolors=mcolors.to_rgba_array(facecolors),
         edgecolors=edgecolor,
         linewidths=0.5,
         zorder=2,
     )
+    collection.set_in_layout(False)
+    collection.set_rasterized(len(paths) > MAX_VECTOR_UNITS)
     if hatch:
         collection.set_hatch(hatch)
     collection.set_gid(gid)
     collection.geoagglom_ids = list(ids)
-    ax.add_collection(collection)
+    ax.add_collection(collection, autolim=False)
     return collection
 
 
@@ -327,8 +360,9 @@ def _draw_regions(ax, segments, linewidth=1.6):
     if segments is None:
         return None
     lines = LineCollection(segments, colors=_REGION_EDGE, linewidths=linewidth, zorder=4)
+    lines.set_in_layout(False)
     lines.set_gid("regions")
-    ax.add_collection(lines)
+    ax.add_collection(lines, autolim=False)
     return lines
 
 
@@ -376,22 +410,19 @@ def _draw_basemap(ax, basemap, tolerance):
     if basemap is None:
         return None
     geoms = _simplified(basemap.geometry.values, tolerance)
-    paths = [p for p in map(_geometry_path, geoms) if p is not None]
-    collection = PatchCollection(
-        [PathPatch(p) for p in paths],
-        match_original=False,
-        facecolors=_BASEMAP_FACE,
-        edgecolors=_BASEMAP_EDGE,
-        linewidths=0.3,
-        zorder=1,
+    paths = [p for p in _geometry_paths(geoms) if p is not None]
+    collection = PathCollection(
+        paths, facecolors=_BASEMAP_FACE, edgecolors=_BASEMAP_EDGE, linewidths=0.3, zorder=1
     )
+    collection.set_in_layout(False)
+    collection.set_rasterized(len(paths) > MAX_VECTOR_UNITS)
     collection.set_gid("basemap")
-    ax.add_collection(collection)
+    ax.add_collection(collection, autolim=False)
     return collection
 
 
-def _furniture_geoms(layer, basemap):
-    geoms = [layer.geometry.values]
+def _furniture_geoms(projected, basemap):
+    geoms = [np.asarray(projected, dtype=object)]
     if basemap is not None:
         geoms.append(basemap.geometry.values)
     return np.concatenate(geoms)
@@ -400,37 +431,6 @@ def _furniture_geoms(layer, basemap):
 # --------------------------------------------------------------------------- #
 # Choropleth
 # --------------------------------------------------------------------------- #
-
-
-def _classify(pooled, scheme, k, bins):
-    SCHEMES.check(scheme, "scheme")
-    if scheme == "user_defined":
-        if bins is None:
-            raise InputError("scheme='user_defined' needs bins=, the upper bounds of the classes.")
-        bins = np.asarray(bins, dtype=float)
-        if bins.ndim != 1 or len(bins) == 0 or np.any(np.diff(bins) <= 0):
-            raise InputError(f"bins={bins.tolist()} must be a non-empty, strictly increasing list.")
-        return _mapclassify().UserDefined(pooled, bins)
-    if bins is not None:
-        raise InputError(
-            f"bins= is only used with scheme='user_defined' (scheme is {scheme!r}); "
-            "drop bins or change the scheme."
-        )
-    if not isinstance(k, int | np.integer) or k < 2:
-        raise InputError(f"k={k!r} must be an integer of at least 2 (the number of classes).")
-    distinct = np.unique(pooled).size
-    if distinct < k:
-        raise InputError(
-            f"k={k} classes asked for but the values take only {distinct} distinct value(s); "
-            f"use k={max(distinct, 2)} or fewer, or scheme='user_defined'."
-        )
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Numba not installed")
-        if scheme == "quantiles":
-            return _mapclassify().Quantiles(pooled, k=k)
-        if scheme == "natural_breaks":
-            return _mapclassify().FisherJenks(pooled, k=k)
-        return _mapclassify().EqualInterval(pooled, k=k)
 
 
 def _auto_formatter(edges):
@@ -558,9 +558,9 @@ def choropleth(
 ):
     """Choropleth map of a measure, or small multiples of it, one map per year.
 
-    One classification is computed with mapclassify on the values of all the
-    years drawn, pooled, so that a colour means the same range on every map;
-    the figure has one legend for the whole series. Units without a value
+    One classification (:func:`geoagglom.measures.classify.classify`) is computed
+    on the values of all the years drawn, pooled, so that a colour means the same
+    range on every map; the figure has one legend for the whole series. Units without a value
     are hatched light grey and counted in the legend as "missing".
 
     Parameters
@@ -575,9 +575,9 @@ def choropleth(
         A column of ``layer``; a Series indexed by unit id; or a long table
         with columns ``unit``, ``year`` and ``value`` (one map per year).
     scheme : {"quantiles", "natural_breaks", "equal_interval", "user_defined"}
-        The classification: :class:`mapclassify.Quantiles`,
-        :class:`mapclassify.FisherJenks` (deterministic natural breaks),
-        :class:`mapclassify.EqualInterval` or :class:`mapclassify.UserDefined`.
+        The classification, with mapclassify's cut-offs: those of ``Quantiles``,
+        ``FisherJenks`` (deterministic natural breaks), ``EqualInterval`` or
+        ``UserDefined``.
     k : int, default 5
         Number of classes (not used by ``"user_defined"``).
     bins : sequence of float, optional
@@ -633,7 +633,7 @@ def choropleth(
     -------
     matplotlib.figure.Figure
         With ``geoagglom_bins`` (the classes' upper bounds),
-        ``geoagglom_classifier`` (the fitted mapclassify classifier),
+        ``geoagglom_classifier`` (the :class:`~geoagglom.measures.classify.Classes`),
         ``geoagglom_colors`` (one hex colour per class) and
         ``geoagglom_axes`` ({year: axes}; key None for a single map).
 
@@ -654,17 +654,15 @@ def choropleth(
     pooled = np.concatenate([s.dropna().to_numpy() for s in panels.values()])
     if pooled.size == 0:
         raise InputError(f"values {value_name!r} has no non-missing value to map.")
-    classifier = _classify(pooled, scheme, k, bins)
+    classifier = classify(pooled, scheme, k, bins)
     edges = np.asarray(classifier.bins, dtype=float)
     colors = _class_colors(cmap, len(edges))
     n = len(panels)
     basemap = _check_basemap(basemap, layer)
     frame = _MapFrame(layer, simplify, extent=_check_extent(extent), basemap=basemap)
-    if simplify is None and n > 1:
-        frame.tolerance *= 2  # small multiples are drawn at half the size
-    layer, basemap = frame.project(layer), frame.project(basemap)
-    segments = _prepare_regions(regions, layer, frame.tolerance)
-    paths = _unit_paths(layer, frame.tolerance)
+    segments = _prepare_regions(regions, layer, frame)
+    projected, paths = _unit_paths(layer, frame)
+    basemap = frame.project(basemap)
 
     own = ax is None
     if own:
@@ -694,7 +692,7 @@ def choropleth(
         _draw_basemap(a, basemap, frame.tolerance)
         present = series.dropna()
         classes = np.asarray(classifier.find_bin(present.to_numpy()), dtype=int)
-        _draw_units(a, paths, list(present.index), [colors[c] for c in classes])
+        _draw_units(a, paths, list(present.index), mcolors.to_rgba_array(colors)[classes])
         missing_ids = list(series.index[series.isna()])
         any_missing += len(missing_ids)
         _draw_missing(a, paths, missing_ids)
@@ -737,7 +735,7 @@ def choropleth(
         axes[0],
         frame,
         style,
-        _furniture_geoms(layer, basemap),
+        _furniture_geoms(projected, basemap),
         north_arrow=north_arrow,
         scale_bar=scale_bar,
     )
@@ -850,14 +848,15 @@ def lisa_cluster_map(
     codes = _lisa_codes(labels, layer)
     basemap = _check_basemap(basemap, layer)
     frame = _MapFrame(layer, simplify, extent=_check_extent(extent), basemap=basemap)
-    layer, basemap = frame.project(layer), frame.project(basemap)
-    segments = _prepare_regions(regions, layer, frame.tolerance)
-    paths = _unit_paths(layer, frame.tolerance)
+    segments = _prepare_regions(regions, layer, frame)
+    projected, paths = _unit_paths(layer, frame)
+    basemap = frame.project(basemap)
     fig, ax, own = _new_figure(ax, (7.0 + 2.6, 7.0 * frame.height_over_width + 0.9))
     frame.setup(ax)
     _draw_basemap(ax, basemap, frame.tolerance)
     present = codes.dropna()
-    _draw_units(ax, paths, list(present.index), [LISA_COLORS[c] for c in present])
+    rgba = {c: mcolors.to_rgba(color) for c, color in LISA_COLORS.items()}
+    _draw_units(ax, paths, list(present.index), [rgba[c] for c in present])
     missing_ids = list(codes.index[codes.isna()])
     _draw_missing(ax, paths, missing_ids)
     _draw_regions(ax, segments)
@@ -890,7 +889,7 @@ def lisa_cluster_map(
         ax,
         frame,
         style,
-        _furniture_geoms(layer, basemap),
+        _furniture_geoms(projected, basemap),
         north_arrow=north_arrow,
         scale_bar=scale_bar,
     )

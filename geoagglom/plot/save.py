@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 
 from geoagglom.errors import InputError
-
-with warnings.catch_warnings():
-    # mapclassify says so on import when numba is absent; its pure-Python path is
-    # fast enough for maps of a few hundred units.
-    warnings.filterwarnings("ignore", message="Numba not installed")
-
 
 # --------------------------------------------------------------------------- #
 # Saving

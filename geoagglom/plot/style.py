@@ -12,12 +12,6 @@ from matplotlib import font_manager
 from geoagglom.errors import InputError, MissingCJKFontWarning, format_ids
 from geoagglom.options import LANGUAGES
 
-with warnings.catch_warnings():
-    # mapclassify says so on import when numba is absent; its pure-Python path is
-    # fast enough for maps of a few hundred units.
-    warnings.filterwarnings("ignore", message="Numba not installed")
-
-
 #: Conventional GeoDa colours of the LISA classes.
 LISA_COLORS = {
     "HH": "#d7191c",

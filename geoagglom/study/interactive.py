@@ -261,39 +261,45 @@ def map_html(
         np.clip(np.searchsorted(breaks[1:-1], values, side="left"), 0, len(breaks) - 2),
         -1,
     )
-    first = rows.drop_duplicates("_u").set_index("_u")
+    first = rows.drop_duplicates("_u").set_index("_u").reindex(ids)
+    name_parts = [first[c].astype(object).where(first[c].notna(), None) for c in names]
+    labels = [
+        " ".join(str(v) for v in parts if v is not None) for parts in zip(*name_parts, strict=True)
+    ]
+    if not names:
+        labels = [""] * n
 
     lisa = results.tables.get("lisa") if hasattr(results, "tables") else None
-    lisa_data = {}
+    lisa_columns = {}
+    with_lisa = np.zeros(n, dtype=bool)
     if lisa is not None and len(lisa):
         lrows = lisa.assign(_u=lisa["unit"].astype(str))
         lrows = lrows[lrows["_u"].isin(unit_pos) & lrows["year"].isin(year_pos)]
-        for u, part in lrows.groupby("_u", sort=False):
-            cols = {c: [None] * t for c in ("cluster", "label", "p_value", "p_adjusted")}
-            for _, row in part.iterrows():
-                j = year_pos[row["year"]]
-                for c in cols:
-                    if c in part.columns:
-                        cols[c][j] = _jsonable(row[c])
-            lisa_data[u] = cols
+        li = lrows["_u"].map(unit_pos).to_numpy()
+        lj = lrows["year"].map(year_pos).to_numpy()
+        with_lisa[li] = True
+        for c in ("cluster", "label", "p_value", "p_adjusted"):
+            if c in lrows.columns:
+                grid = np.full((n, t), None, dtype=object)
+                grid[li, lj] = [_jsonable(v) for v in lrows[c].tolist()]
+                lisa_columns[c] = grid
+    no_years = [None] * t
 
     data_units = {}
     for i, u in enumerate(ids):
-        label = " ".join(
-            str(first.at[u, c]) for c in names if u in first.index and pd.notna(first.at[u, c])
-        )
         entry = {
-            "name": label,
+            "name": labels[i],
             "region": region_of.get(u),
             "values": [_jsonable(v) for v in values[i]],
             "cls": [None if c < 0 else int(c) for c in classes[i]],
         }
-        if u in lisa_data:
-            entry["lisa"] = lisa_data[u]["cluster"]
-            entry["label"] = lisa_data[u]["label"]
-            entry["p"] = lisa_data[u]["p_value"]
-            if any(v is not None for v in lisa_data[u]["p_adjusted"]):
-                entry["p_adj"] = lisa_data[u]["p_adjusted"]
+        if with_lisa[i]:
+            lisa_row = {c: grid[i].tolist() for c, grid in lisa_columns.items()}
+            entry["lisa"] = lisa_row.get("cluster", no_years)
+            entry["label"] = lisa_row.get("label", no_years)
+            entry["p"] = lisa_row.get("p_value", no_years)
+            if any(v is not None for v in lisa_row.get("p_adjusted", no_years)):
+                entry["p_adj"] = lisa_row["p_adjusted"]
         data_units[u] = entry
 
     legend_names = LISA_LEGEND.get(lang, LISA_LEGEND["en"])
@@ -343,7 +349,7 @@ def map_html(
     )
     lisa_control = (
         "<label><input type='radio' name='gm-layer' value='lisa'> LISA classes</label>"
-        if lisa_data
+        if with_lisa.any()
         else ""
     )
     measure_label = html.escape(payload["measure_label"])

@@ -18,8 +18,9 @@ from geoagglom.dynamics.chain import (
     steady_state,
     steady_states,
 )
-from geoagglom.dynamics.markov import _quantiles, homogeneity
+from geoagglom.dynamics.markov import homogeneity
 from geoagglom.errors import EmptyTransitionsWarning, InputError, PanelDropWarning
+from geoagglom.measures.classify import quantile_cutoffs
 
 TOL = 1e-10
 
@@ -287,4 +288,4 @@ def test_quantile_cutoffs_are_mapclassify_s_to_the_last_bit(k):
     for n in (7, 48, 1001, 3888):
         v = rng.normal(size=n)
         expected = mapclassify.Quantiles(v, k=k).bins[:-1]
-        assert (_quantiles(v, k) == expected).all()
+        assert (quantile_cutoffs(v, k) == expected).all()
