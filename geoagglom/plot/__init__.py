@@ -5,9 +5,9 @@ with matplotlib and returns the :class:`matplotlib.figure.Figure`:
 
 :func:`choropleth`
     A map of one measure, or one small-multiple map per year sharing a single
-    classification (a mapclassify scheme computed on all years pooled) and a
-    single legend; missing values are hatched and named in the legend; region
-    outlines, a north arrow and a scale bar.
+    classification (quantiles, natural breaks, equal intervals or user bounds,
+    computed on all years pooled) and a single legend; missing values are hatched
+    and named in the legend; region outlines, a north arrow and a scale bar.
 :func:`lisa_cluster_map`
     LISA classes (HH, LH, LL, HL, not significant) in the conventional GeoDa
     colours, with counts in the legend.
