@@ -1,16 +1,14 @@
 """Classes of a variable for maps and transition matrices: quantiles, equal intervals,
 user-defined bounds and natural breaks.
 
-Quantiles, equal intervals and user bounds are computed here, with the cut-offs and the
-class rule of mapclassify (``Quantiles``, ``EqualInterval``, ``UserDefined``) to the
-last bit, so a map's legend is the one a PySAL user would get; importing mapclassify is
-left to natural breaks, because it compiles numba code on import (seconds a map of
-quantiles should not pay).
+The cut-offs and the class rule are those of mapclassify (``Quantiles``,
+``EqualInterval``, ``UserDefined`` to the last bit; ``FisherJenks``: the same optimal
+partition), so a map's legend is the one a PySAL user would get, without importing
+mapclassify, which compiles numba code on import (seconds that a map should not pay).
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +16,7 @@ import numpy as np
 from geoagglom.errors import InputError
 from geoagglom.options import SCHEMES
 
-__all__ = ["Classes", "classify", "quantile_cutoffs"]
+__all__ = ["Classes", "classify", "natural_breaks", "quantile_cutoffs"]
 
 
 def quantile_cutoffs(values, k, presorted=False):
@@ -127,7 +125,7 @@ def classify(values, scheme="quantiles", k=5, bins=None):
     scheme : {"quantiles", "natural_breaks", "equal_interval", "user_defined"}
         Quantiles (linear interpolation; ties that make two cut-offs equal leave
         fewer classes, as in mapclassify), Fisher–Jenks natural breaks
-        (``mapclassify.FisherJenks``), ``k`` classes of equal width, or the upper
+        (:func:`natural_breaks`), ``k`` classes of equal width, or the upper
         bounds ``bins`` (the maximum is added as a last class when it exceeds the
         last bound).
     k : int, default 5
@@ -186,11 +184,54 @@ def classify(values, scheme="quantiles", k=5, bins=None):
         cut = np.arange(low + width, top + width, width)[:k]
         cut[-1] = top
         return _with_bins("EqualInterval", values, cut)
-    with warnings.catch_warnings():
-        # mapclassify says so on import when numba is absent; its pure-Python path is
-        # fast enough for maps of a few thousand units.
-        warnings.filterwarnings("ignore", message="Numba not installed")
-        import mapclassify
+    return _with_bins("FisherJenks", values, natural_breaks(s, k))
 
-        fitted = mapclassify.FisherJenks(values, k=k)
-    return _with_bins("FisherJenks", values, fitted.bins)
+
+def natural_breaks(values, k):
+    """Fisher–Jenks natural breaks: the ``k`` classes of least within-class sum of squares.
+
+    The exact optimum (Fisher 1958; Jenks 1977) by dynamic programming over the
+    sorted values: ``O(k n**2)`` time, so meant for the few thousand values of a map.
+    Among partitions of equal cost the one whose classes start earliest wins.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Sorted, finite, with at least ``k`` distinct values.
+    k : int
+        Number of classes.
+
+    Returns
+    -------
+    numpy.ndarray
+        The classes' upper bounds (values of the data; the last is the maximum).
+
+    Examples
+    --------
+    >>> natural_breaks(np.array([1.0, 2.0, 3.0, 10.0, 11.0, 30.0]), 3).tolist()
+    [3.0, 11.0, 30.0]
+    """
+    n = len(values)
+    x = values - values.mean()  # centred: the running sums lose less to cancellation
+    c1 = np.concatenate([[0.0], np.cumsum(x)])
+    c2 = np.concatenate([[0.0], np.cumsum(x * x)])
+    index = np.arange(n)
+    # cost[i]: least sum of squares of the first i + 1 values in the classes so far
+    cost = c2[1:] - c1[1:] ** 2 / (index + 1)
+    start = np.zeros((k, n), dtype=np.int64)  # where the last class of that optimum starts
+    for j in range(1, k):
+        best = np.full(n, np.inf)
+        for i in range(j, n):
+            m = index[j : i + 1]  # the last class is values[m..i]
+            total = c1[i + 1] - c1[m]
+            candidates = cost[m - 1] + (c2[i + 1] - c2[m]) - total * total / (i + 1 - m)
+            b = int(np.argmin(candidates))
+            best[i] = candidates[b]
+            start[j, i] = j + b
+        cost = best
+    bins = [values[-1]]
+    i = n - 1
+    for j in range(k - 1, 0, -1):
+        i = start[j, i] - 1
+        bins.append(values[i])
+    return np.array(bins[::-1])

@@ -51,6 +51,8 @@ def save_figure(fig, path_stem, *, dpi=200, formats=("png", "svg")):
         )
     targets = [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]
     temps = []
+    layout = fig.get_layout_engine()
+    bbox = "tight"
     try:
         for fmt in formats:
             fd, tmp = tempfile.mkstemp(prefix=f".{stem.name}.", suffix=f".{fmt}.tmp", dir=folder)
@@ -59,7 +61,12 @@ def save_figure(fig, path_stem, *, dpi=200, formats=("png", "svg")):
             os.chmod(tmp, 0o666 & ~_umask())
             metadata = {"Date": None} if fmt in ("svg", "pdf") else None
             with plt.rc_context({"svg.hashsalt": "geoagglom"}):
-                fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
+                fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches=bbox, metadata=metadata)
+            if bbox == "tight":
+                # the layout and the tight box of the first format serve the others:
+                # each would cost a layout pass and a measuring draw
+                bbox = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
+                fig.set_layout_engine("none")
         for tmp, target in zip(temps, targets, strict=True):
             os.replace(tmp, target)
     except BaseException:
@@ -69,4 +76,6 @@ def save_figure(fig, path_stem, *, dpi=200, formats=("png", "svg")):
             except FileNotFoundError:
                 pass
         raise
+    finally:
+        fig.set_layout_engine(layout)
     return tuple(targets)

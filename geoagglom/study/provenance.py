@@ -16,7 +16,6 @@ PACKAGES = (
     "pyogrio",
     "libpysal",
     "esda",
-    "mapclassify",
     "matplotlib",
 )
 

@@ -86,3 +86,19 @@ def test_bad_arguments_name_the_keyword():
         classify(values, "user_defined", bins=[2.0, 1.0])
     with pytest.raises(InputError, match="only used with"):
         classify(values, "quantiles", bins=[1.0])
+
+
+def test_natural_breaks_is_the_least_squares_partition():
+    """Against every partition of a small sample into contiguous classes."""
+    from itertools import combinations
+
+    rng = np.random.default_rng(11)
+    for k in (2, 3, 4):
+        values = np.sort(rng.lognormal(size=13))
+        best = None
+        for cuts in combinations(range(1, len(values)), k - 1):
+            parts = np.split(values, cuts)
+            cost = sum(((p - p.mean()) ** 2).sum() for p in parts)
+            if best is None or cost < best[0] - 1e-12:
+                best = (cost, [p[-1] for p in parts])
+        assert classify(values, "natural_breaks", k).bins.tolist() == best[1]
