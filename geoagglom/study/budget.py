@@ -43,8 +43,10 @@ WARN_BYTES = 2 * 1024**3
 PROGRESS_ABOVE = 10.0
 #: Seconds between two progress lines.
 PROGRESS_EVERY = 10.0
-#: With the documented costs above this (seconds), the costs are measured at run time.
-CALIBRATE_ABOVE = 5.0
+#: With the documented costs above this (seconds), the costs are measured at run time
+#: (about a second); below it, the estimate could reach :data:`WARN_SECONDS` only on a
+#: machine four times slower than the development machine.
+CALIBRATE_ABOVE = WARN_SECONDS / 4
 #: Unit-draws of the sample draw that measures the costs (permutations × units; at
 #: least 256 and at most 4096 permutations), enough to hide each call's fixed cost.
 SAMPLE_DRAWS = 100_000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import matplotlib
 import pandas as pd
 
@@ -60,7 +62,7 @@ TEXT = {
 }
 
 
-def draw_study_figures(results, folder):
+def draw_study_figures(results, folder, kinds=("maps", "charts")):
     """Draw every figure the study's tables support and save each as PNG and SVG.
 
     Parameters
@@ -69,15 +71,35 @@ def draw_study_figures(results, folder):
         The computed tables (and units, regions, weights) of a run.
     folder : pathlib.Path
         Where the figures are written.
+    kinds : tuple of {"maps", "charts"}
+        Which figures to draw: the maps (entropy, LISA classes, the model's unit
+        effect) and/or the charts (scatterplots, series, bars, heatmaps, rose).
 
     Returns
     -------
     dict of str to tuple of pathlib.Path
-        Figure name → (png, svg) inside ``folder``.
+        Figure name → (png, svg) inside ``folder``, in the order of
+        :func:`figure_plan`.
     """
     matplotlib.use("Agg")  # files only: never open a window
     import matplotlib.pyplot as plt
 
+    saved = {}
+    for name, kind, draw in figure_plan(results):
+        if kind in kinds:
+            fig = draw()
+            with matplotlib.rc_context({"svg.fonttype": "none"}):
+                # SVG text stays text: editable in a publication, searchable in tests
+                saved[name] = plot.save_figure(fig, folder / name)
+            plt.close(fig)
+    return saved
+
+
+def figure_plan(results):
+    """The study's figures, in the report's order: ``(name, kind, draw)`` triples.
+
+    ``kind`` is ``"maps"`` or ``"charts"``; ``draw()`` returns the figure.
+    """
     config, tables = results.config, results.tables
     units, regions, spatial = results.units, results.regions, results.spatial
     maps = config.maps
@@ -97,34 +119,32 @@ def draw_study_figures(results, folder):
     def t(key, **fields):
         return words[key].format(suffix=suffix, name=name, Name=capitalised(name), **fields)
 
-    saved = {}
-
-    def save(name, fig):
-        # Keep SVG text as text: editable in a publication, searchable in tests.
-        with matplotlib.rc_context({"svg.fonttype": "none"}):
-            saved[name] = plot.save_figure(fig, folder / name)
-        plt.close(fig)
+    plan = []
 
     entropy = tables["entropy_units"]
     years = sorted(entropy["year"].unique())
     map_years = maps.years or _spread(years, 3)
-    save(
-        "entropy_map",
-        plot.choropleth(
-            units,
-            entropy[entropy["year"].isin(map_years)],
-            unit="unit",
-            year="year",
-            value=column,
-            scheme=maps.scheme,
-            k=maps.k,
-            bins=maps.bins,
-            regions=regions,
-            title=t("entropy_map"),
-            note=note,
-            lang=maps.lang,
-            legend_title=legend,
-        ),
+    plan.append(
+        (
+            "entropy_map",
+            "maps",
+            partial(
+                plot.choropleth,
+                units,
+                entropy[entropy["year"].isin(map_years)],
+                unit="unit",
+                year="year",
+                value=column,
+                scheme=maps.scheme,
+                k=maps.k,
+                bins=maps.bins,
+                regions=regions,
+                title=t("entropy_map"),
+                note=note,
+                lang=maps.lang,
+                legend_title=legend,
+            ),
+        )
     )
     if spatial is not None:
         lisa = tables["lisa"]
@@ -135,17 +155,21 @@ def draw_study_figures(results, folder):
         # every map year with LISA classes (a year without variation has none)
         for yr in [y for y in map_years if y in set(lisa["year"])]:
             labels = lisa[lisa["year"] == yr].set_index("unit")["cluster"]
-            save(
-                f"lisa_map_{yr}",
-                plot.lisa_cluster_map(
-                    units,
-                    labels,
-                    regions=regions,
-                    title=t("lisa", year=yr) + "\n" + how,
-                    note=note,
-                    lang=maps.lang,
-                    class_names=LISA_LEGEND[lang],
-                ),
+            plan.append(
+                (
+                    f"lisa_map_{yr}",
+                    "maps",
+                    partial(
+                        plot.lisa_cluster_map,
+                        units,
+                        labels,
+                        regions=regions,
+                        title=t("lisa", year=yr) + "\n" + how,
+                        note=note,
+                        lang=maps.lang,
+                        class_names=LISA_LEGEND[lang],
+                    ),
+                )
             )
         last = spatial.years[-1]
         y = entropy[entropy["year"] == last].set_index("unit")[column]
@@ -154,51 +178,63 @@ def draw_study_figures(results, folder):
         shown = "name_en" if lang == "en" and "name_en" in results.names else None
         shown = shown or (results.names[0] if results.names else None)
         names = units[shown].reindex(y.index) if shown else None
-        save(
-            f"moran_scatter_{last}",
-            plot.moran_scatterplot(
-                y,
-                spatial.weights.lag(y.to_numpy()),
-                title=t("moran", year=last) + "\n" + t("moran_p", p=p_sim),
-                # unit names where they can be read
-                labels=names if len(y) <= MAX_LABELLED_UNITS else None,
-                name=name,
-                note=note,
-                lang=maps.lang,
-            ),
+        plan.append(
+            (
+                f"moran_scatter_{last}",
+                "charts",
+                partial(
+                    plot.moran_scatterplot,
+                    y,
+                    spatial.weights.lag(y.to_numpy()),
+                    title=t("moran", year=last) + "\n" + t("moran_p", p=p_sim),
+                    # unit names where they can be read
+                    labels=names if len(y) <= MAX_LABELLED_UNITS else None,
+                    name=name,
+                    note=note,
+                    lang=maps.lang,
+                ),
+            )
         )
     if spatial is not None and "bivariate_moran" in tables:
         x, y, lag, row = bivariate_inputs(results)
         second = config.data.second_variable
         if lang == "en" and not second.isascii():
             second = words["second_name"]  # a Chinese column name needs a CJK font
-        save(
-            f"bivariate_moran_{int(row['year'])}",
-            plot.bivariate_moran_scatterplot(
-                x,
-                y,
-                lag,
-                p_value=row["p_sim"],
-                x_name=name,
-                y_name=second,
-                title=t("bivariate", year=int(row["year"]), second=second),
-                labels=names.reindex(x.index)
-                if names is not None and len(x) <= MAX_LABELLED_UNITS
-                else None,
-                note=note,
-                lang=maps.lang,
-            ),
+        plan.append(
+            (
+                f"bivariate_moran_{int(row['year'])}",
+                "charts",
+                partial(
+                    plot.bivariate_moran_scatterplot,
+                    x,
+                    y,
+                    lag,
+                    p_value=row["p_sim"],
+                    x_name=name,
+                    y_name=second,
+                    title=t("bivariate", year=int(row["year"]), second=second),
+                    labels=names.reindex(x.index)
+                    if names is not None and len(x) <= MAX_LABELLED_UNITS
+                    else None,
+                    note=note,
+                    lang=maps.lang,
+                ),
+            )
         )
     if "entropy_regions" in tables:
-        save(
-            "entropy_by_region",
-            plot.entropy_by_region(
-                _region_names(tables["entropy_regions"], config.grouping, lang),
-                value="beta",
-                title=t("entropy_regions"),
-                note=note,
-                lang=maps.lang,
-            ),
+        plan.append(
+            (
+                "entropy_by_region",
+                "charts",
+                partial(
+                    plot.entropy_by_region,
+                    _region_names(tables["entropy_regions"], config.grouping, lang),
+                    value="beta",
+                    title=t("entropy_regions"),
+                    note=note,
+                    lang=maps.lang,
+                ),
+            )
         )
         table_i = tables["table_I"]
         theil = next((c for c in ("theil_T", "theil_L") if c in table_i.columns), None)
@@ -208,66 +244,89 @@ def draw_study_figures(results, folder):
             if m.bootstrap:
                 words_ci = {"percentile": "百分位" if lang == "zh" else "percentile"}
                 band = t("band", ci=words_ci.get(m.ci, "BCa"))
-            save(
-                "gini_theil",
-                plot.gini_theil_series(
-                    table_i,
-                    gini="gini",
-                    theil=theil,
-                    twin=False,  # one axis: the two indices on the same scale
-                    bands=bool(m.bootstrap),  # intervals only with the bootstrap
-                    band_label=band,
-                    title=t("gini_theil"),
-                    note=note,
-                    lang=maps.lang,
-                ),
+            plan.append(
+                (
+                    "gini_theil",
+                    "charts",
+                    partial(
+                        plot.gini_theil_series,
+                        table_i,
+                        gini="gini",
+                        theil=theil,
+                        twin=False,  # one axis: the two indices on the same scale
+                        bands=bool(m.bootstrap),  # intervals only with the bootstrap
+                        band_label=band,
+                        title=t("gini_theil"),
+                        note=note,
+                        lang=maps.lang,
+                    ),
+                )
             )
         # the first decomposed index with within and between parts (Theil T by default)
         shown = [c for c in table_two_indices(config.measures) if c.family != "gini"]
         shown = [c for c in shown if table_two_name(c) in tables]
         if shown:
-            save(
-                "decomposition",
-                plot.decomposition_bars(
-                    # years of equal entropies have no shares to draw
-                    tables[table_two_name(shown[0])].dropna(
-                        subset=["within_share", "between_share"]
+            plan.append(
+                (
+                    "decomposition",
+                    "charts",
+                    partial(
+                        plot.decomposition_bars,
+                        # years of equal entropies have no shares to draw
+                        tables[table_two_name(shown[0])].dropna(
+                            subset=["within_share", "between_share"]
+                        ),
+                        title=t("decomposition", index=index_label(shown[0], lang)),
+                        note=note,
+                        lang=maps.lang,
                     ),
-                    title=t("decomposition", index=index_label(shown[0], lang)),
+                )
+            )
+    if results.dynamics:
+        plan.append(
+            (
+                "transition_heatmaps",
+                "charts",
+                partial(
+                    plot.transition_heatmaps,
+                    results.dynamics["markov"],
+                    title=t("markov"),
                     note=note,
                     lang=maps.lang,
                 ),
             )
-    if results.dynamics:
-        save(
-            "transition_heatmaps",
-            plot.transition_heatmaps(
-                results.dynamics["markov"], title=t("markov"), note=note, lang=maps.lang
-            ),
         )
-        save(
-            "rose",
-            plot.rose_diagram(
-                results.dynamics["rose"],
-                alpha=config.measures.alpha,
-                title=t("rose"),
-                note=note,
-                lang=maps.lang,
-            ),
+        plan.append(
+            (
+                "rose",
+                "charts",
+                partial(
+                    plot.rose_diagram,
+                    results.dynamics["rose"],
+                    alpha=config.measures.alpha,
+                    title=t("rose"),
+                    note=note,
+                    lang=maps.lang,
+                ),
+            )
         )
     if "unit_effect" in results.models:
         effect = results.models["unit_effect"]
-        save(
-            "model_unit_effect",
-            plot.unit_effect_map(
-                units.loc[effect.index],
-                effect,
-                title=t("unit_effect", year=results.models["year"]),
-                note=note,
-                lang=maps.lang,
-            ),
+        plan.append(
+            (
+                "model_unit_effect",
+                "maps",
+                partial(
+                    plot.unit_effect_map,
+                    units.loc[effect.index],
+                    effect,
+                    title=t("unit_effect", year=results.models["year"]),
+                    note=note,
+                    lang=maps.lang,
+                ),
+            )
         )
-    return saved
+    return plan
 
 
 def bivariate_inputs(results):

@@ -133,7 +133,8 @@ def default_output(config):
 
 def _run(config, work, say, workers=None):
     """Compute, draw and write one study into the folder ``work``."""
-    from geoagglom.study.figures import draw_study_figures
+    from geoagglom.study.figure_worker import MIN_CORES, MapWorker, available_cores
+    from geoagglom.study.figures import draw_study_figures, figure_plan
     from geoagglom.study.interactive import write_map
     from geoagglom.study.report import write_report
 
@@ -150,11 +151,49 @@ def _run(config, work, say, workers=None):
     (work / "figures").mkdir()
     # geoagglom's warnings (islands attached, rows dropped, geometries repaired) go to the
     # report too; every warning is passed on to the caller as usual.
+    with _noting_warnings(results, say):
+        compute(config, results, say)
+    say("figures")
+    # the maps in a second process (with a second core) while this one draws the charts
+    # and writes the tables, the GeoPackage and the interactive map
+    plan = [(name, kind) for name, kind, _ in figure_plan(results)]
+    parallel = available_cores() >= MIN_CORES and len({kind for _, kind in plan}) == 2
+    worker = MapWorker.start(results, work / "figures") if parallel else None
+    try:
+        with _noting_warnings(results, say):
+            kinds = ("charts",) if worker is not None else ("maps", "charts")
+            figures = draw_study_figures(results, work / "figures", kinds)
+        say("tables, GeoPackage and report")
+        write_tables(results, work / "tables")
+        geojson = None
+        if config.output.geojson:
+            geojson = work / "geojson"
+            geojson.mkdir()
+        said = len(results.notes)
+        results.layers = write_geopackage(results, work / "results.gpkg", geojson_folder=geojson)
+        for note in results.notes[said:]:  # which layers are attribute tables
+            say(f"note: {note}")
+        copy_inputs(config, work)
+        (work / "versions.json").write_text(json.dumps(versions(), indent=2), encoding="utf-8")
+        results.map = write_map(results, work / "map.html")
+        if worker is not None:
+            with _noting_warnings(results, say):
+                figures.update(worker.finish())
+    finally:
+        if worker is not None:
+            worker.stop()
+    results.figures = {name: figures[name] for name, _ in plan if name in figures}
+    results.report = write_report(results, work / "report.html")
+    return results
+
+
+@contextmanager
+def _noting_warnings(results, say):
+    """Within the block, geoagglom's warnings become the run's notes (each once, said
+    as they come); every warning is then passed on to the caller as usual."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        compute(config, results, say)
-        say("figures")
-        results.figures = draw_study_figures(results, work / "figures")
+        yield
     for warning in caught:
         text = str(warning.message)
         if warning.category.__module__.startswith("geoagglom") and text not in results.notes:
@@ -162,18 +201,6 @@ def _run(config, work, say, workers=None):
             if warning.category is not PermutationCostWarning:  # said before the work
                 say(f"note: {text}")
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    say("tables, GeoPackage and report")
-    write_tables(results, work / "tables")
-    geojson = None
-    if config.output.geojson:
-        geojson = work / "geojson"
-        geojson.mkdir()
-    results.layers = write_geopackage(results, work / "results.gpkg", geojson_folder=geojson)
-    copy_inputs(config, work)
-    (work / "versions.json").write_text(json.dumps(versions(), indent=2), encoding="utf-8")
-    results.map = write_map(results, work / "map.html")
-    results.report = write_report(results, work / "report.html")
-    return results
 
 
 def compute(config, results, say):
