@@ -215,33 +215,48 @@ def _conditional_sims(wts, focal, values, observed, scaling, permutations, rng, 
 def _dask_chunks(engine, shared, chunk, n, chunks, permutations):
     """``engine`` on ``chunks`` ranges of units as dask tasks, results in unit order.
 
-    The shared arguments (the values and the draws) enter the graph once, as one
-    key each, so a cluster's workers fetch them once rather than with every task.
-    Runs on the active scheduler: the cluster of the current
-    ``dask.distributed.Client`` if there is one, else dask's local threads; nothing
-    is started here. Progress is reported as each range is done.
+    Runs on the active scheduler, nothing is started here. With a current
+    ``dask.distributed.Client``: the shared arguments (the values and the draws) are
+    scattered to every worker once (``broadcast``), each range's rows scattered
+    straight to the workers (not through the scheduler), and the progress is
+    reported as each range is done. Without one: dask's local threads, the shared
+    arguments one graph key each.
     """
-    import dask
-
-    bounds = (np.arange(chunks + 1) * n) // chunks
-    bounds = np.unique(bounds)  # more chunks than units: one unit each
-    common = [dask.delayed(a, pure=True) for a in shared]
-    run = dask.delayed(engine, pure=True)
+    bounds = np.unique((np.arange(chunks + 1) * n) // chunks)  # at most one range a unit
     ranges = list(itertools.pairwise(bounds.tolist()))
-    tasks = [run(*common, *chunk(lo, hi), report=False) for lo, hi in ranges]
     sizes = [(hi - lo) * permutations for lo, hi in ranges]
     client = _current_client()
     if client is None:
-        parts = dask.compute(*tasks)
+        import dask
+
+        common = [dask.delayed(a, pure=True) for a in shared]
+        run = dask.delayed(engine, pure=True)
+        parts = dask.compute(*[run(*common, *chunk(lo, hi), report=False) for lo, hi in ranges])
         report_draws(sum(sizes))
         return list(parts)
     from distributed import as_completed
 
-    futures = client.compute(tasks)
+    common = client.scatter(list(shared), broadcast=True, hash=False)
+    args = [chunk(lo, hi) for lo, hi in ranges]
+    arrays = iter(client.scatter([a for c in args for a in c if _is_array(a)], hash=False))
+    futures = [
+        client.submit(
+            engine,
+            *common,
+            *[next(arrays) if _is_array(a) else a for a in c],
+            report=False,
+            pure=False,
+        )
+        for c in args
+    ]
     where = {f.key: i for i, f in enumerate(futures)}
     for done in as_completed(futures):
         report_draws(sizes[where[done.key]])
     return client.gather(futures)
+
+
+def _is_array(a):
+    return isinstance(a, np.ndarray)
 
 
 def _joined(arrays):
