@@ -9,10 +9,13 @@ Operations on a lon/lat grid of ~1 km cells (0.01 degree boxes over eastern Chin
   ``Graph.build_contiguity(layer, rook=False)``.
 * ``lisa``: local Moran, 99 permutations, queen, row-standardised: geoagglom
   ``local_moran`` (default: simulations not kept) against esda ``Moran_Local``
-  (numba, ``n_jobs=1``). The weights are built untimed before the call (in memory and
-  for esda: from the grid's arithmetic, the same queen graph; on dask: through
-  ``spatial_weights`` on the partitioned GeoParquet). Local Moran has no dask path:
-  the dask engine runs it in memory on the weights built through dask.
+  (numba, ``n_jobs=1``). The weights are built untimed before the call, from the
+  grid's arithmetic (the same queen graph in every engine; the contiguity case times
+  building them through dask). The dask engine runs ``local_moran(..., chunks=4)``: the
+  conditional permutations as 4 tasks over ranges of units on the cluster; after the
+  timing it checks that every result array equals the in-memory call's.
+* ``lisa-unequal``: the same on the queen pairs weighted 1, 2 or 3 (``1 + (i + j) % 3``,
+  not transformed): rows of unequal weights, the permutation engine's per-edge path.
 
 Engines: ``peer``, ``memory`` (geoagglom on a GeoDataFrame built in the process, build
 untimed) and ``dask`` (geoagglom on ``dask_geopandas.read_parquet`` of a partitioned
@@ -92,6 +95,18 @@ def values(index, side):
     return rng.normal(size=side * side)[np.asarray(index)] + 0.3 * (r / side)
 
 
+def lisa_weights(op, side):
+    """Queen weights of the grid: row-standardised (``lisa``) or weighted 1, 2 or 3 by
+    pair (``lisa-unequal``: rows of unequal weights)."""
+    from geoagglom.spatial.weights import _graph_from_pairs
+
+    h, t = queen_pairs(side)
+    ids = np.arange(side * side)
+    if op == "lisa":
+        return _graph_from_pairs(ids, h, t).transform("r")
+    return _graph_from_pairs(ids, h, t, weights=1.0 + (h + t) % 3)
+
+
 def write_parquet(side, folder):
     """Partitioned GeoParquet of the grid, written out of core (row blocks as delayed)."""
     import dask
@@ -131,16 +146,14 @@ def warm(op, engine):
         else:
             ga.spatial_weights(small, "queen")
     else:
-        from geoagglom.spatial.weights import _graph_from_pairs
-
-        w = _graph_from_pairs(np.arange(400), *queen_pairs(20)).transform("r")
+        w = lisa_weights(op, 20)
         y = values(np.arange(400), 20)
         if engine == "peer":
             import esda
 
             esda.Moran_Local(y, w, permutations=99, seed=1, n_jobs=1)
         else:
-            ga.local_moran(y, w, 99, seed=1)
+            ga.local_moran(y, w, 99, seed=1, chunks=4 if engine == "dask" else None)
 
 
 def child(op, side, engine, folder):
@@ -162,7 +175,7 @@ def child(op, side, engine, folder):
         client = Client(cluster)
         client.run(lambda: __import__("geoagglom.spatial.weights"))  # warm the workers
         layer = dask_geopandas.read_parquet(folder)
-    elif op != "lisa":
+    elif not op.startswith("lisa"):
         layer = grid_rows(side, 0, side)
     warm(op, engine)  # imports and numba compilation outside the timings
     out["base_mb"] = hwm_mb()
@@ -185,35 +198,31 @@ def child(op, side, engine, folder):
             g = ga.spatial_weights(layer, "queen")
         out["seconds"] = time.perf_counter() - t
         out["check"] = int(g.n_edges if hasattr(g, "n_edges") else len(g.adjacency))
-    elif op == "lisa":
-        if engine == "dask":
-            t = time.perf_counter()
-            w = ga.spatial_weights(layer, "queen")
-            out["weights_seconds"] = time.perf_counter() - t
-            ids = w.unique_ids
-        else:
-            from geoagglom.spatial.weights import _graph_from_pairs
-
-            h, tl = queen_pairs(side)
-            ids = np.arange(side * side)
-            w = _graph_from_pairs(ids, h, tl).transform("r")
-            del h, tl
+    elif op.startswith("lisa"):
+        w = lisa_weights(op, side)
+        ids = np.arange(side * side)
         y = values(ids, side)
         out["base_mb"] = hwm_mb()
         t = time.perf_counter()
         if engine == "peer":
             import esda
 
-            res = esda.Moran_Local(y, w, permutations=99, seed=1, n_jobs=1).p_sim
+            lm = esda.Moran_Local(y, w, permutations=99, seed=1, n_jobs=1)
         else:
-            res = ga.local_moran(y, w, 99, seed=1).p_sim
+            lm = ga.local_moran(y, w, 99, seed=1, chunks=4 if engine == "dask" else None)
         out["seconds"] = time.perf_counter() - t
-        out["check"] = float(np.mean(res < 0.05))
+        out["check"] = float(np.mean(lm.p_sim < 0.05))
     out["peak_mb"] = hwm_mb()
     if client is not None:
         workers = client.run(hwm_mb)
         out["worker_peak_mb"] = sorted(workers.values())
         out["peak_mb"] += sum(workers.values())
+        if op.startswith("lisa"):  # after the peaks: the in-memory call in this process
+            ref = ga.local_moran(y, w, 99, seed=1)
+            out["identical"] = all(
+                np.array_equal(getattr(lm, a), getattr(ref, a))
+                for a in ("Is", "p_sim", "EI_sim", "seI_sim", "z_sim", "labels")
+            )
         client.close()
         cluster.close()
     print("RESULT " + json.dumps(out), flush=True)
@@ -263,7 +272,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100000,1000000,10000000")
     ap.add_argument("--repeat", type=int, default=3, help="rounds up to 200k cells (1 above)")
-    ap.add_argument("--ops", default="area,contiguity,lisa")
+    ap.add_argument("--ops", default="area,contiguity,lisa,lisa-unequal")
     ap.add_argument("--engines", default="dask,memory,peer")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per case")
     ap.add_argument("--mem-limit", type=float, default=18, help="GB; skip above")
@@ -330,8 +339,8 @@ def main():
                     note = skip.get(e, "")
                     if e == "dask":
                         note = f"workers {runs[e][-1]['worker_peak_mb']} MB " + note
-                        if op == "lisa":
-                            note += f"weights via dask {runs[e][-1]['weights_seconds']:.1f} s "
+                        if op.startswith("lisa"):
+                            note += f"identical to memory: {runs[e][-1]['identical']} "
                     rows.append(
                         (op, n, e, summ["min"], summ["median"], summ["peak_mb"], summ, note)
                     )

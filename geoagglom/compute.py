@@ -6,7 +6,10 @@ geoagglom never starts a cluster by itself. The functions that accept a
 :func:`~geoagglom.spatial_weights` for ``queen``/``rook``) compute its partitions
 with whatever dask scheduler is active: the local threaded scheduler, or the
 cluster of a ``dask.distributed.Client`` the caller made, e.g. with
-:func:`compute_client`. Their results are ordinary pandas/geopandas objects and
+:func:`compute_client`. :func:`~geoagglom.local_moran` (and
+:func:`~geoagglom.local_moran_bv`, :func:`~geoagglom.lisa_by_year`) with
+``chunks=N`` runs its conditional permutations the same way, as ``N`` tasks over
+ranges of units. Their results are ordinary pandas/geopandas objects and
 libpysal Graphs, identical to the in-memory path.
 
 dask and dask-geopandas are an optional extra: ``pip install geoagglom[dask]``.

@@ -145,3 +145,46 @@ def test_compute_client_starts_nothing_unless_asked():
     for bad in (0, -1, 1.5, True):
         with pytest.raises(InputError, match="workers must be a positive integer"):
             compute_client(workers=bad)
+
+
+@pytest.mark.parametrize("nparts", [2, 4])
+def test_dissolve_of_a_bundled_layer_sums_its_stored_outline_areas(
+    prefectures, nparts, monkeypatch
+):
+    """On dask's threads the partitions hold the loaded geometries: the dissolve knows the
+    coverage and sums the units' area_outline_km2 instead of measuring the outlines, the
+    in-memory numbers exactly."""
+    from geoagglom.data import regions
+
+    measured = []
+    land_area = regions.land_area
+
+    def counting(geoms, *args, **kwargs):
+        measured.append(len(geoms))
+        return land_area(geoms, *args, **kwargs)
+
+    monkeypatch.setattr(regions, "land_area", counting)
+    by = prefectures["province_adcode"]
+    for units in (prefectures, prefectures.drop(columns="area_km2")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Macao's statistical area: same either way
+            ref = ga.dissolve_regions(units, by)
+            ours = ga.dissolve_regions(parted(units, npartitions=nparts), by)
+        assert measured == []  # no outline (or unit) measured, in memory or on dask
+        assert ours.attrs["known_coverage"] is ref.attrs["known_coverage"] is True
+        np.testing.assert_array_equal(ours["area_geometry_km2"], ref["area_geometry_km2"])
+        # the same sums as the outline areas by province
+        sums = units["area_outline_km2"].groupby(by).sum()
+        np.testing.assert_allclose(ours["area_geometry_km2"], sums.loc[ours.index], rtol=1e-12)
+        np.testing.assert_allclose(ours["area_km2"], ref["area_km2"], rtol=1e-12)
+        assert shapely.equals(ours.geometry.to_numpy(), ref.geometry.to_numpy()).all()
+    # an edited geometry in one partition: not the loaded coverage, checked and measured
+    edited = prefectures.copy()
+    edited.loc[edited.index[-1], "geometry"] = shapely.affinity.translate(
+        edited.geometry.iloc[-1], 1e-9
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = ga.dissolve_regions(parted(edited, npartitions=nparts), by)
+    assert out.attrs["known_coverage"] is False
+    assert measured  # the outlines measured

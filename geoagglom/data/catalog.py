@@ -165,6 +165,30 @@ def known_coverage(geoms):
     return _known_entries(geoms) is not None
 
 
+def known_load(geoms):
+    """The load number of ``geoms`` when all come from one load of a bundled valid
+    coverage (see :func:`known_coverage`), else None; to tell whether the pieces of a
+    layer (a dask frame's partitions) come from the same load.
+
+    Parameters
+    ----------
+    geoms : sequence of shapely geometries
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from geoagglom.data.catalog import known_load
+    >>> known_load([shapely.box(0, 0, 1, 1)]) is None
+    True
+    """
+    entries = _known_entries(geoms)
+    return None if entries is None else entries[0][1]
+
+
 def known_outline_areas(geoms):
     """The stored geodesic areas (km², WGS84) of the geometries of a known coverage.
 

@@ -253,6 +253,8 @@ def dissolve_regions(
 
     codes = pd.Index(out.index).get_indexer(region.to_numpy())
     known = verify_coverage and (outline is not None or _known_coverage(units, geoms))
+    if outline is not None:
+        outline = np.bincount(codes, weights=outline, minlength=len(out))
     result = _geometry_result(
         out,
         members,
@@ -288,11 +290,11 @@ def _geometry_result(
 ):
     """The regions' GeoDataFrame: united geometries, area check, attrs.
 
-    ``outline``: the units' stored outline areas (km²) when they are an unchanged
-    bundled coverage (:func:`_known_outline_areas`); a coverage union's geodesic
-    area is then the sum of its members' outline areas (the shared borders'
-    contributions cancel; on the bundled layers the two agree to ~1e-13
-    relative), so only robust regions are measured."""
+    ``outline``: per region, the summed stored outline areas (km²) of its units when
+    they are an unchanged bundled coverage (:func:`_known_outline_areas`); a
+    coverage union's geodesic area is that sum (the shared borders' contributions
+    cancel; on the bundled layers the two agree to ~1e-13 relative), so only
+    robust regions are measured."""
     import geopandas as gpd
 
     united, robust = _union_by_region(geoms, codes, len(out), check)
@@ -308,7 +310,7 @@ def _geometry_result(
             if outline is None:
                 geo = result[area_col].to_numpy(dtype=float, copy=True)
             else:
-                geo = np.bincount(codes, weights=outline, minlength=len(out))
+                geo = np.array(outline, dtype=float)
             if robust:
                 geo[robust] = land_area(result.geometry.iloc[robust]).to_numpy()
             result["area_geometry_km2"] = geo
@@ -347,7 +349,15 @@ def _dissolve_dask(
     """dissolve_regions of a dask-geopandas frame: each partition dissolved where it
     lives (its sums and the coverage union of its share of every region), then the
     partial results summed and their pieces united (pieces of a valid coverage form
-    a valid coverage, so the coverage union applies again)."""
+    a valid coverage, so the coverage union applies again).
+
+    A bundled layer as loaded, partitioned on dask's local threads (where the
+    partitions hold the loaded geometries themselves), is recognised in every
+    partition as in memory: its pieces' union needs no check and the area check
+    sums the units' stored outline areas (gathered in unit order: the in-memory sum
+    exactly) instead of measuring the dissolved outlines. On a distributed cluster,
+    even of threads, the partitions hold copies of the geometries, which are
+    checked and measured as usual."""
     require_dask("dissolve_regions on a dask frame")
     import dask
 
@@ -370,7 +380,7 @@ def _dissolve_dask(
     def piece(part, groups):
         if len(part) == 0:
             return None
-        return dissolve_regions(
+        dissolved = dissolve_regions(
             part,
             groups.loc[part.index],
             region_col,
@@ -379,12 +389,20 @@ def _dissolve_dask(
             check_area=False,
             verify_coverage=verify_coverage,
         )
+        # the partition's load of a bundled coverage and its units' outline areas
+        from geoagglom.data.catalog import known_load
 
-    pieces = [
+        geoms = np.asarray(part.geometry.values)
+        return dissolved, known_load(geoms), _known_outline_areas(part, geoms)
+
+    found = [
         p
         for p in dask.compute(*[dask.delayed(piece)(part, groups_d) for part in units.to_delayed()])
         if p is not None
     ]
+    pieces = [p for p, _, _ in found]
+    loads = {load for _, load, _ in found}
+    known = verify_coverage and len(loads) == 1 and None not in loads
     table = pd.concat([pd.DataFrame(p.drop(columns=p.geometry.name)) for p in pieces])
     out = table.groupby(level=0, sort=True).sum()
     out.index.name = region_col
@@ -397,7 +415,13 @@ def _dissolve_dask(
     geoms = np.concatenate([np.asarray(p.geometry.values) for p in pieces])
     codes = pd.Index(out.index).get_indexer(table.index)
     robust_before = [out.index.get_loc(r) for r in robust_before]
-    return _geometry_result(
+    outline = None
+    if check_area and known and all(a is not None for _, _, a in found):
+        # the units' outline areas in unit order, summed as in memory
+        unit_codes = pd.Index(out.index).get_indexer(groups.reindex(ids).to_numpy())
+        areas = np.concatenate([a for _, _, a in found])
+        outline = np.bincount(unit_codes, weights=areas, minlength=len(out))
+    result = _geometry_result(
         out,
         members,
         geoms,
@@ -409,8 +433,11 @@ def _dissolve_dask(
         area_rtol,
         from_geometry,
         robust_before,
-        check=verify_coverage,
+        check=verify_coverage and not known,
+        outline=outline,
     )
+    result.attrs["known_coverage"] = known
+    return result
 
 
 def _known_outline_areas(units, geoms):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geoagglom.compute import require_dask
 from geoagglom.errors import InputError
 from geoagglom.options import ADJUSTMENTS, SCALINGS
 from geoagglom.seeding import check_random_state
@@ -34,10 +35,11 @@ class _LocalBase(_Result):
 
     _stat_attr = "Is"
 
-    def _start(self, w, transform, alternative, permutations, alpha, adjust, scaling):
+    def _start(self, w, transform, alternative, permutations, alpha, adjust, scaling, chunks):
         """Check the options, keep them on the result and return the weights."""
         wts, alternative, permutations = _prepare(w, transform, alternative, permutations)
         _check_local_options(scaling, alpha, adjust)
+        self._chunks = _check_chunks(chunks)
         self.alternative, self.permutations = alternative, permutations
         self.alpha, self.adjust, self.scaling = alpha, adjust, scaling
         return wts
@@ -59,6 +61,7 @@ class _LocalBase(_Result):
                 self.permutations,
                 check_random_state(seed),
                 keep,
+                self._chunks,
             )
             self.p_sim = _perm_p(greater, less, self.permutations, self.alternative)
             self._sims_moments(sims, moments)
@@ -135,6 +138,19 @@ class _LocalBase(_Result):
         )
 
 
+def _check_chunks(chunks):
+    """``chunks`` of :func:`local_moran`: None, or a positive integer with dask installed."""
+    if chunks is None:
+        return None
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
+        raise InputError(
+            f"chunks must be None (all units in this process) or a positive integer, "
+            f"got {chunks!r}."
+        )
+    require_dask("local Moran with chunks")
+    return int(chunks)
+
+
 def _check_local_options(scaling, alpha, adjust):
     SCALINGS.check(scaling, "scaling")
     if not (0 < alpha < 1):
@@ -150,7 +166,7 @@ class LocalMoran(_LocalBase):
     ----------
     y, w, permutations, seed, alternative, alpha, adjust :
         As in :func:`local_moran`.
-    scaling, keep_simulations, transform, data :
+    scaling, keep_simulations, transform, data, chunks :
         As in :func:`local_moran`.
 
     Attributes
@@ -198,8 +214,9 @@ class LocalMoran(_LocalBase):
         keep_simulations=False,
         transform=None,
         data=None,
+        chunks=None,
     ):
-        wts = self._start(w, transform, alternative, permutations, alpha, adjust, scaling)
+        wts = self._start(w, transform, alternative, permutations, alpha, adjust, scaling, chunks)
         y = _values(y, wts, data, "y", what="local Moran's I")
         self.ids, self.n, self.y = wts.ids, wts.n, y
         self.z = _standardise(_unit_scale(y))  # m2 = sum(z**2)/n = 1
@@ -233,6 +250,7 @@ def local_moran(
     keep_simulations: bool = False,
     transform: str | None = None,
     data=None,
+    chunks: int | None = None,
 ) -> LocalMoran:
     """Local Moran's I (LISA) with conditional permutation and cluster classes.
 
@@ -258,6 +276,16 @@ def local_moran(
         the permutations; p-values are identical either way and the moments
         agree to rounding (relative 1e-12). The year-by-year drivers
         (:func:`lisa_by_year`) never keep them.
+    chunks : int, optional
+        Run the conditional permutations as this many dask tasks, each for one
+        range of units (for large layers, on a cluster): on the cluster of the
+        current ``dask.distributed.Client`` (e.g. made with
+        :func:`geoagglom.compute.compute_client`), else on dask's local threads;
+        nothing is started here. The standardised variable and the permutations'
+        shared draws enter the task graph once. The results are identical to
+        ``chunks=None`` (all units in this process) for the same ``seed``, whatever
+        the number of chunks, kept simulations included. Needs the optional extra
+        ``geoagglom[dask]``.
 
     Returns
     -------
@@ -277,6 +305,7 @@ def local_moran(
         keep_simulations=keep_simulations,
         transform=transform,
         data=data,
+        chunks=chunks,
     )
 
 
@@ -291,7 +320,7 @@ class LocalMoranBV(LocalMoran):
     ----------
     x, y, w, permutations, seed, alternative, alpha, adjust :
         As in :func:`local_moran_bv`.
-    scaling, keep_simulations, transform, data :
+    scaling, keep_simulations, transform, data, chunks :
         As in :func:`local_moran_bv`.
     """
 
@@ -313,8 +342,9 @@ class LocalMoranBV(LocalMoran):
         keep_simulations=False,
         transform=None,
         data=None,
+        chunks=None,
     ):
-        wts = self._start(w, transform, alternative, permutations, alpha, adjust, scaling)
+        wts = self._start(w, transform, alternative, permutations, alpha, adjust, scaling, chunks)
         if not self.permutations:
             raise InputError(
                 "the bivariate local Moran has no analytic inference here: use permutations>0."
@@ -340,6 +370,7 @@ def local_moran_bv(
     keep_simulations: bool = False,
     transform: str | None = None,
     data=None,
+    chunks: int | None = None,
 ) -> LocalMoranBV:
     """Bivariate local Moran: each unit's ``x`` against its neighbours' ``y``.
 
@@ -366,4 +397,5 @@ def local_moran_bv(
         keep_simulations=keep_simulations,
         transform=transform,
         data=data,
+        chunks=chunks,
     )

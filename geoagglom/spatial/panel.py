@@ -169,10 +169,12 @@ def lisa_by_year(
     scaling="esda",
     transform=None,
     return_results=False,
+    chunks=None,
 ):
     """Local Moran (LISA) classes year by year, as one long tidy table.
 
-    Parameters are those of :func:`moran_trend` and :func:`geoagglom.local_moran`.
+    Parameters are those of :func:`moran_trend` and :func:`geoagglom.local_moran`
+    (``chunks``: each year's conditional permutations as that many dask tasks).
 
     Returns
     -------
@@ -193,6 +195,7 @@ def lisa_by_year(
             adjust=adjust,
             scaling=scaling,
             keep_simulations=False,
+            chunks=chunks,
         )
 
     check_seed(seed)

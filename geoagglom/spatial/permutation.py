@@ -5,6 +5,7 @@ permutations (local statistics), vectorised and processed in blocks of bounded m
 from __future__ import annotations
 
 import contextvars
+import itertools
 from contextlib import contextmanager
 
 import numpy as np
@@ -149,7 +150,7 @@ def _ordered_samples(rng, pool, k, size):
     return np.take_along_axis(idx, order, axis=1)
 
 
-def _conditional_sims(wts, focal, values, observed, scaling, permutations, rng, keep):
+def _conditional_sims(wts, focal, values, observed, scaling, permutations, rng, keep, chunks=None):
     """Conditional-permutation local statistics.
 
     For unit ``i`` the simulated statistic is
@@ -163,20 +164,118 @@ def _conditional_sims(wts, focal, values, observed, scaling, permutations, rng, 
     Each permutation draws one ordered sample without replacement that all units
     share (as esda does); unit ``i`` uses it with ``i`` itself skipped, so its
     neighbours are a uniform ordered sample of the other ``n - 1`` units.
+
+    The draws (``permutations`` rows of at most ``kmax + 1`` unit indices) are made
+    here, from ``rng``; every unit's counts and moments are then a function of the
+    draws, the full ``values`` and that unit's own row of weights only. So the units
+    are processed as ranges (:func:`_equal_weight_chunk`, :func:`_edge_chunk`): one
+    range holding every unit in this process (``chunks=None``), or ``chunks`` ranges
+    computed as dask tasks (:func:`_dask_chunks`) with the same arithmetic per unit,
+    hence the same numbers whatever the number of chunks.
     """
     off = wts.off
-    indptr, wv = off.indptr, off.data
+    indptr, nbr, wv = off.indptr, off.indices, off.data
     card = np.diff(indptr)
-    # rows whose weights are all equal (binary or row-standardised contiguity,
-    # knn, distance bands) take the shared-draw path, all others the per-edge path
-    row_w = wv[indptr[:-1]]
+    n = len(values)
     fz = scaling * focal
     self_part = wts.diag * values
+    # rows whose weights are all equal (binary or row-standardised contiguity,
+    # knn, distance bands) take the shared-draw path, all others the per-edge path
     if _rows_equal(wv, indptr):
-        return _equal_weight_sims(
-            values, card, row_w, self_part, fz, observed, permutations, rng, keep
+        row_w = wv[indptr[:-1]]
+        draws = _equal_draws(rng, n, int(card.max()) + 1, permutations, chunks is None)
+        shared = (values, draws, np.flatnonzero(np.bincount(card)))
+        engine = _equal_weight_chunk
+
+        def rows(lo, hi):
+            return card[lo:hi], row_w[lo:hi]
+
+    else:
+        block = max(1, _LOCAL_BLOCK_ELEMENTS // max(len(wv), 1))
+        draws = _edge_draws(rng, n, int(card.max()), permutations, block)
+        shared = (values, draws, block)
+        engine = _edge_chunk
+
+        def rows(lo, hi):
+            a, b = indptr[lo], indptr[hi]
+            return indptr[lo : hi + 1] - a, nbr[a:b], wv[a:b]
+
+    def chunk(lo, hi):
+        """The arguments of ``engine`` after the shared ones, for units ``lo:hi``."""
+        return (lo, *rows(lo, hi), self_part[lo:hi], fz[lo:hi], observed[lo:hi], keep)
+
+    if chunks is None:
+        parts = [engine(*shared, *chunk(0, n), report=True)]
+    else:
+        parts = _dask_chunks(engine, shared, chunk, n, chunks, permutations)
+    greater, less, sims, mean, std = (_joined(list(a)) for a in zip(*parts, strict=True))
+    return greater, less, None if sims is None else sims.T, (mean, std)
+
+
+def _dask_chunks(engine, shared, chunk, n, chunks, permutations):
+    """``engine`` on ``chunks`` ranges of units as dask tasks, results in unit order.
+
+    Runs on the active scheduler, nothing is started here. With a current
+    ``dask.distributed.Client``: the shared arguments (the values and the draws) are
+    scattered to every worker once (``broadcast``), each range's rows scattered
+    straight to the workers (not through the scheduler), and the progress is
+    reported as each range is done. Without one: dask's local threads, the shared
+    arguments one graph key each.
+    """
+    bounds = np.unique((np.arange(chunks + 1) * n) // chunks)  # at most one range a unit
+    ranges = list(itertools.pairwise(bounds.tolist()))
+    sizes = [(hi - lo) * permutations for lo, hi in ranges]
+    client = _current_client()
+    if client is None:
+        import dask
+
+        common = [dask.delayed(a, pure=True) for a in shared]
+        run = dask.delayed(engine, pure=True)
+        parts = dask.compute(*[run(*common, *chunk(lo, hi), report=False) for lo, hi in ranges])
+        report_draws(sum(sizes))
+        return list(parts)
+    from distributed import as_completed
+
+    common = client.scatter(list(shared), broadcast=True, hash=False)
+    args = [chunk(lo, hi) for lo, hi in ranges]
+    arrays = iter(client.scatter([a for c in args for a in c if _is_array(a)], hash=False))
+    futures = [
+        client.submit(
+            engine,
+            *common,
+            *[next(arrays) if _is_array(a) else a for a in c],
+            report=False,
+            pure=False,
         )
-    return _edge_sims(values, off, card, self_part, fz, observed, permutations, rng, keep)
+        for c in args
+    ]
+    where = {f.key: i for i, f in enumerate(futures)}
+    for done in as_completed(futures):
+        report_draws(sizes[where[done.key]])
+    return client.gather(futures)
+
+
+def _is_array(a):
+    return isinstance(a, np.ndarray)
+
+
+def _joined(arrays):
+    """The ranges' arrays in unit order (None when not kept; no copy for one range)."""
+    if arrays[0] is None:
+        return None
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
+def _current_client():
+    """The current dask.distributed Client (set by ``as_current`` or the default), or None."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:  # no client
+        return None
 
 
 def _rows_equal(wv, indptr):
@@ -188,9 +287,31 @@ def _rows_equal(wv, indptr):
     return bool((starts[np.minimum(pos, len(starts) - 1)] == change).all()) if len(change) else True
 
 
-def _equal_weight_sims(values, card, row_w, self_part, fz, observed, permutations, rng, keep):
-    """Conditional permutation when each unit's neighbour weights are all equal.
+def _equal_draws(rng, n, m, permutations, report):
+    """The draws of the equal-weight path: ``(permutations, m)`` ordered samples of
+    ``m`` distinct units, drawn in the blocks the random stream has always been
+    drawn in (``report``: pass the progress on, as ``c`` simulated values for each of
+    the ``n`` units per block of ``c`` permutations)."""
+    block = max(1, _LOCAL_BLOCK_ELEMENTS // (4 * n))
+    draws = np.empty((permutations, m), dtype=np.int64)
+    done = 0
+    while done < permutations:
+        c = min(block, permutations - done)
+        draws[done : done + c] = _ordered_samples(rng, n, m, c)
+        done += c
+        if report:
+            report_draws(c * n)
+    return draws
 
+
+def _equal_weight_chunk(
+    values, draws, ks, lo, card, row_w, self_part, fz, observed, keep, report=False
+):
+    """Conditional permutation of units ``lo:lo + len(card)`` when each unit's
+    neighbour weights are all equal.
+
+    ``values`` and ``draws`` (:func:`_equal_draws`) cover all units, ``ks`` is the
+    sorted set of all units' cardinalities; the other arrays are those of the range.
     Permutation ``p`` draws one ordered sample of ``kmax + 1`` distinct units; unit
     ``i`` takes its first ``k_i`` units other than itself. Its lag is the prefix sum
     ``S[p, k_i]`` of the first ``k_i`` drawn values (shared by all units of
@@ -203,28 +324,25 @@ def _equal_weight_sims(values, card, row_w, self_part, fz, observed, permutation
     counts); the hits are then corrected one by one. Without kept simulations this
     is O(n log(permutations) + permutations kmax) work and O(n + permutations kmax)
     memory; the moments come from the per-cardinality sums with the hits' changes.
+    Every per-unit quantity is computed elementwise or from the shared sums, so a
+    unit's numbers do not depend on the range it is processed in. Returns
+    ``(greater, less, sims, mean, std)`` of the range, ``sims`` unit-major or None
+    (``report`` is unused: the progress is reported as the draws are made).
     """
-    n = len(values)
-    perms = permutations
-    m = int(card.max()) + 1
-    # the draws, in the blocks the random stream has always been drawn in
-    block = max(1, _LOCAL_BLOCK_ELEMENTS // (4 * n))
-    draws = np.empty((perms, m), dtype=np.int64)
-    done = 0
-    while done < perms:
-        c = min(block, perms - done)
-        draws[done : done + c] = _ordered_samples(rng, n, m, c)
-        done += c
-        report_draws(c * n)  # c simulated values for each of the n units
+    n = len(card)
+    perms = len(draws)
+    m = draws.shape[1]
     drawn = values[draws]
     prefix = np.zeros((perms, m + 1))
     np.cumsum(drawn, axis=1, out=prefix[:, 1:])
-    # hits: unit u drawn at position j < k_u of permutation p
-    hp, hj = np.nonzero(np.arange(m) < card[draws])
-    hu = draws[hp, hj]
+    # hits: unit lo + u drawn at position j < k_u of permutation p
+    hp, hj = np.nonzero((draws >= lo) & (draws < lo + n))
+    hu = draws[hp, hj] - lo
+    hit = hj < card[hu]
+    hp, hj, hu = hp[hit], hj[hit], hu[hit]
     hk = card[hu]
     h_s = prefix[hp, hk]  # the prefix sum the unit's count starts from
-    h_l = h_s + (drawn[hp, hk] - values[hu])  # its true lag (own value swapped)
+    h_l = h_s + (drawn[hp, hk] - values[hu + lo])  # its true lag (own value swapped)
 
     def g(x, u=slice(None)):
         return (x * row_w[u] + self_part[u]) * fz[u]
@@ -233,7 +351,6 @@ def _equal_weight_sims(values, card, row_w, self_part, fz, observed, permutation
     # ascending where g increases (w_i fz_i > 0), descending where it decreases;
     # the search starts from where the threshold x = g^-1(observed) falls, which is
     # right for nearly every unit (then checked, with the exact float operations)
-    ks = np.flatnonzero(np.bincount(card))
     kpos = np.zeros(ks[-1] + 1, dtype=np.intp)
     kpos[ks] = np.arange(len(ks))
     kpos = kpos[card]
@@ -268,7 +385,7 @@ def _equal_weight_sims(values, card, row_w, self_part, fz, observed, permutation
         sims *= row_w[:, None]
         sims += self_part[:, None]
         sims *= fz[:, None]
-        return greater, less, sims.T, (sims.mean(axis=1), sims.std(axis=1))
+        return greater, less, sims, sims.mean(axis=1), sims.std(axis=1)
     # moments of the lags L: those of S[:, k] with the hits' changes
     s = prefix[:, ks]
     s_mean = s.mean(axis=0)
@@ -279,7 +396,7 @@ def _equal_weight_sims(values, card, row_w, self_part, fz, observed, permutation
     corr = np.bincount(hu, weights=(h_l - mh) ** 2 - (h_s - mh) ** 2, minlength=n)
     m2 = s_m2[kpos] + d * d / perms + corr
     std = np.sqrt(np.maximum(m2, 0.0) / perms) * np.abs(row_w * fz)
-    return greater, less, None, (g(mean), std)
+    return greater, less, None, g(mean), std
 
 
 def _first_true(srt, row, test, guess):
@@ -316,17 +433,38 @@ def _first_true(srt, row, test, guess):
     return out
 
 
-def _edge_sims(values, off, card, self_part, fz, observed, permutations, rng, keep):
-    """Conditional permutation for general weights: O(edges) per permutation.
+def _edge_draws(rng, n, kmax, permutations, block):
+    """The draws of the per-edge path: ``(permutations, kmax)`` ordered samples of
+    ``kmax`` distinct integers of ``range(n - 1)`` (the other units), drawn in blocks
+    of ``block`` permutations, the blocks :func:`_edge_chunk` processes."""
+    draws = np.empty((permutations, kmax), dtype=np.int64)
+    done = 0
+    while done < permutations:
+        c = min(block, permutations - done)
+        draws[done : done + c] = _ordered_samples(rng, n - 1, kmax, c)
+        done += c
+    return draws
 
-    Processed in blocks of permutations; without ``keep`` the moments are
-    accumulated block by block (Chan et al.'s pairwise update of count, mean and
-    sum of squared deviations), in memory bounded by one block.
+
+def _edge_chunk(
+    values, draws, block, lo, indptr, nbr, wv, self_part, fz, observed, keep, report=False
+):
+    """Conditional permutation for general weights, units ``lo:lo + len(indptr) - 1``:
+    O(edges) per permutation.
+
+    ``values`` and ``draws`` (:func:`_edge_draws`) cover all units; ``indptr``,
+    ``nbr``, ``wv`` are the range's rows of the off-diagonal weights (``indptr``
+    starting at 0). Processed in blocks of ``block`` permutations (the same blocks
+    for every range); without ``keep`` the moments are accumulated block by block
+    (Chan et al.'s pairwise update of count, mean and sum of squared deviations), in
+    memory bounded by one block. ``report``: pass the progress on after each block.
+    Returns ``(greater, less, sims, mean, std)`` of the range, ``sims`` unit-major
+    or None.
     """
-    n = len(values)
-    indptr, nbr, wv = off.indptr, off.indices, off.data
-    kmax = int(card.max())
-    rows = np.repeat(np.arange(n), card)[:, None]
+    n = len(indptr) - 1
+    permutations = len(draws)
+    card = np.diff(indptr)
+    rows = np.repeat(np.arange(lo, lo + n), card)[:, None]
     slot = np.arange(len(nbr)) - indptr[:-1].repeat(card)
     starts = indptr[:-1]
     wcol = wv[:, None]
@@ -334,35 +472,57 @@ def _edge_sims(values, off, card, self_part, fz, observed, permutations, rng, ke
     greater = np.zeros(n, dtype=np.int64)
     less = np.zeros(n, dtype=np.int64)
     obs = observed[:, None]
-    block = max(1, _LOCAL_BLOCK_ELEMENTS // max(len(wv), 1))
+    # the blocks' arrays reuse buffers: allocating them afresh for every block costs
+    # a page fault per page wherever freed memory goes back to the system at once
+    # (dask workers set MALLOC_TRIM_THRESHOLD_): twice the time there. The
+    # arithmetic is the same as with fresh arrays (same operations, same order).
+    size = min(block, permutations)
+    edges = len(nbr)
+    d_buf = np.empty(edges * size, dtype=np.int64)
+    skip_buf = np.empty(edges * size, dtype=bool)
+    vals_buf = np.empty(edges * size)
+    sim_buf = np.empty(n * size)
+    cmp_buf = np.empty(n * size, dtype=bool)
+    count = np.empty(n, dtype=np.int64)
+    b_mean, b_m2, delta, step = (np.empty(n) for _ in range(4))
+    mean = m2 = None
     done = 0
     while done < permutations:
         c = min(block, permutations - done)
-        draws = _ordered_samples(rng, n - 1, kmax, c)
-        d = draws.T[slot]  # (edges, c): the draw for each neighbour slot
-        d += d >= rows  # skip unit i itself: draws index the other n - 1 units
-        vals = values[d]
+        d = d_buf[: edges * c].reshape(-1, c)  # (edges, c): the draw for each neighbour slot
+        np.take(draws[done : done + c].T, slot, axis=0, out=d, mode="clip")
+        skip = np.greater_equal(d, rows, out=skip_buf[: edges * c].reshape(-1, c))
+        d += skip  # skip unit i itself: draws index the other n - 1 units
+        vals = vals_buf[: edges * c].reshape(-1, c)
+        np.take(values, d, out=vals, mode="clip")
         vals *= wcol
-        sim = np.add.reduceat(vals, starts, axis=0)  # (n, c) spatial lags
+        # (n, c) spatial lags
+        sim = np.add.reduceat(vals, starts, axis=0, out=sim_buf[: n * c].reshape(-1, c))
         sim += self_part[:, None]
         sim *= fz[:, None]
-        greater += np.sum(sim >= obs, axis=1)
-        less += np.sum(sim <= obs, axis=1)
+        cmp = cmp_buf[: n * c].reshape(-1, c)
+        greater += np.sum(np.greater_equal(sim, obs, out=cmp), axis=1, out=count)
+        less += np.sum(np.less_equal(sim, obs, out=cmp), axis=1, out=count)
         if keep:
             sims[:, done : done + c] = sim
         else:
-            b_mean = sim.mean(axis=1)
+            np.mean(sim, axis=1, out=b_mean)
             sim -= b_mean[:, None]
-            b_m2 = np.einsum("ij,ij->i", sim, sim)
+            np.einsum("ij,ij->i", sim, sim, out=b_m2)
             if done == 0:
-                mean, m2 = b_mean, b_m2
+                mean, m2 = b_mean.copy(), b_m2.copy()
             else:
+                # mean + delta c / total and m2 + b_m2 + delta**2 done c / total
                 total = done + c
-                delta = b_mean - mean
-                mean = mean + delta * (c / total)
-                m2 = m2 + b_m2 + delta * delta * (done * c / total)
+                np.subtract(b_mean, mean, out=delta)
+                mean += np.multiply(delta, c / total, out=step)
+                m2 += b_m2
+                np.multiply(delta, delta, out=step)
+                step *= done * c / total
+                m2 += step
         done += c
-        report_draws(c * n)
+        if report:
+            report_draws(c * n)
     if keep:
-        return greater, less, sims.T, (sims.mean(axis=1), sims.std(axis=1))
-    return greater, less, None, (mean, np.sqrt(np.maximum(m2, 0.0) / permutations))
+        return greater, less, sims, sims.mean(axis=1), sims.std(axis=1)
+    return greater, less, None, mean, np.sqrt(np.maximum(m2, 0.0) / permutations)

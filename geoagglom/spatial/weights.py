@@ -115,8 +115,9 @@ def _graph_from_pairs(ids, heads, tails, weights=None):
     and no per-row re-indexing.
     """
     n = len(ids)
-    heads = np.asarray(heads, dtype=np.int64)
-    tails = np.asarray(tails, dtype=np.int64)
+    # int32 positions (the dask path's compact pairs) are kept as they are: they are
+    # the MultiIndex codes pandas would make of int64 ones below 2**31 units
+    heads, tails = _positions(heads), _positions(tails)
     if weights is None:
         weights = np.ones(len(heads), dtype=np.int64)
     weights = np.asarray(weights)
@@ -143,6 +144,12 @@ def _graph_from_pairs(ids, heads, tails, weights=None):
         verify_integrity=False,
     )
     return Graph(pd.Series(weights, index=index, name="weight"), is_sorted=True)
+
+
+def _positions(a):
+    """Integer positions as an int32 or int64 array (others converted to int64)."""
+    a = np.asarray(a)
+    return a if a.dtype in (np.int32, np.int64) else a.astype(np.int64)
 
 
 def _is_sorted_pairs(heads, tails):
@@ -678,8 +685,8 @@ def _finish_graph(heads, tails, ids_arr, kind, islands, nearest_k, transform, ge
             h_all, t_all = _knn_pairs(xyz, kk)
             sel = np.isin(h_all, island_pos)
             h_new, t_new = h_all[sel], t_all[sel]
-            heads = np.concatenate([heads, h_new, t_new])
-            tails = np.concatenate([tails, t_new, h_new])
+            heads = np.concatenate([heads, h_new, t_new], dtype=np.int64)
+            tails = np.concatenate([tails, t_new, h_new], dtype=np.int64)
             code = np.unique(heads * n + tails)
             heads, tails = np.divmod(code, n)
             detail = "; ".join(
@@ -695,11 +702,19 @@ def _finish_graph(heads, tails, ids_arr, kind, islands, nearest_k, transform, ge
                 stacklevel=3,
             )
 
+    # the components from the pairs (int8 entries), not from graph.sparse, which
+    # libpysal would build from the float weights and keep on the Graph
+    n_comp, labels = sparse.csgraph.connected_components(
+        sparse.coo_array(
+            (np.ones(len(heads), dtype=np.int8), (heads, tails)), shape=(len(keep_ids),) * 2
+        ),
+        directed=False,
+    )
     graph = _graph_from_pairs(keep_ids, heads, tails)
+    del heads, tails
     graph = graph.transform(transform.upper() if transform == "b" else "r")
-    n_comp = graph.n_components
     if n_comp > 1:
-        sizes = pd.Series(graph.component_labels).value_counts()
+        sizes = pd.Series(labels).value_counts()
         warnings.warn(
             f"the {kind} graph has {n_comp} disconnected components (sizes: "
             f"{', '.join(str(s) for s in sizes.to_numpy()[:10])}"
@@ -737,16 +752,19 @@ def _halo(part, box, offset):
     return geoms[keep], offset + np.flatnonzero(keep)
 
 
-def _pairs_with_halo(part, offset, halos, rook):
+def _pairs_with_halo(part, offset, halos, rook, dtype):
     """Contiguity pairs whose head is in ``part``, found among ``part`` and its halo
     (every unit touching a unit of ``part`` has a bounding box meeting the
-    partition's), as global positions."""
+    partition's), as global positions of ``dtype``, sorted by head then tail."""
     own = np.asarray(part.geometry.values)
     geoms = np.concatenate([own, *[g for g, _ in halos]])
     pos = np.concatenate([offset + np.arange(len(own)), *[p for _, p in halos]]).astype(np.int64)
     h, t = contiguity_pairs(geoms, rook=rook)
     keep = h < len(own)
-    return pos[h[keep]], pos[t[keep]]
+    h, t = pos[h[keep]], pos[t[keep]]
+    # the heads come ascending (the partition's own units, in order); halo tails do not
+    order = np.lexsort((t, h))
+    return h[order].astype(dtype), t[order].astype(dtype)
 
 
 def _spatial_weights_dask(ddf, kind, islands, transform, nearest_k, points, ids):
@@ -784,6 +802,10 @@ def _spatial_weights_dask(ddf, kind, islands, transform, nearest_k, points, ids)
     def meets(a, b):
         return a[0] <= b[2] and a[2] >= b[0] and a[1] <= b[3] and a[3] >= b[1]
 
+    # compact pairs: int32 positions below 2**31 units (the Graph's codes), each
+    # partition's sorted by head then tail on its worker; the partitions' heads are
+    # consecutive ranges, so their concatenation is sorted too
+    itype = np.int32 if len(index) < 2**31 else np.int64
     tasks = []
     for p, box in enumerate(boxes):
         if box is None:
@@ -793,12 +815,13 @@ def _spatial_weights_dask(ddf, kind, islands, transform, nearest_k, points, ids)
             for q, other in enumerate(boxes)
             if q != p and other is not None and meets(box, other)
         ]
-        tasks.append(dask.delayed(_pairs_with_halo)(parts[p], offsets[p], halos, kind == "rook"))
-    found = dask.compute(*tasks)
-    heads = np.concatenate([h for h, _ in found]) if found else np.empty(0, np.int64)
-    tails = np.concatenate([t for _, t in found]) if found else np.empty(0, np.int64)
-    order = np.lexsort((tails, heads))
-    heads, tails = heads[order], tails[order]
+        tasks.append(
+            dask.delayed(_pairs_with_halo)(parts[p], offsets[p], halos, kind == "rook", itype)
+        )
+    found = list(dask.compute(*tasks))
+    heads = np.concatenate([h for h, _ in found]) if found else np.empty(0, itype)
+    tails = np.concatenate([t for _, t in found]) if found else np.empty(0, itype)
+    del found  # one copy of the pairs from here on
 
     def lonlat():
         return unit_points(ddf.compute(), points)

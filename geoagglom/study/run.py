@@ -144,7 +144,8 @@ def _run(config, work, say, workers=None):
         where = config.compute.address or "a local dask cluster"
         results.notes.append(
             f"Computed with {where} ({workers} worker(s)): the queen/rook weights and the "
-            "counting of points ran partition by partition on it; the other steps in this "
+            "counting of points ran partition by partition on it, and the LISA's "
+            "conditional permutations in chunks of units; the other steps in this "
             "process. The results are the same as without a cluster."
         )
     (work / "tables").mkdir()
@@ -422,7 +423,8 @@ def _spatial(config, results, units, entropy, values, years, say):
         years = [y for y in years if y not in constant]
         if not years:
             return
-    say(f"Moran's I and LISA, {m.permutations} permutations per year")
+    on = f" (LISA in {workers} chunks on the dask cluster)" if workers else ""
+    say(f"Moran's I and LISA, {m.permutations} permutations per year{on}")
     check = spillover_check(
         units.loc[kept],
         panel,
@@ -434,6 +436,7 @@ def _spatial(config, results, units, entropy, values, years, say):
         seed=m.seed,
         alpha=m.alpha,
         adjust=None if m.adjust == "none" else m.adjust,
+        chunks=workers,  # on the cluster: each year's permutations in chunks of units
     )
     results.spatial = check
     results.tables["moran_trend"] = check.to_frame().reset_index()

@@ -122,6 +122,7 @@ def spillover_check(
     alpha=0.05,
     adjust=None,
     scaling="esda",
+    chunks=None,
 ):
     """One call: does a measure spill over to, or drain, neighbouring units?
 
@@ -139,8 +140,9 @@ def spillover_check(
     weights : libpysal.graph.Graph, optional
         Ready-made weights; otherwise ``spatial_weights(layer, kind, islands=..., k=...,
         threshold_km=...)`` (row-standardised).
-    permutations, seed, alternative, alpha, adjust, scaling
-        As in :func:`geoagglom.local_moran`.
+    permutations, seed, alternative, alpha, adjust, scaling, chunks
+        As in :func:`geoagglom.local_moran` (``chunks``: the LISA's conditional
+        permutations as that many dask tasks a year, identical results).
 
     Returns
     -------
@@ -193,6 +195,7 @@ def spillover_check(
         adjust=adjust,
         scaling=scaling,
         return_results=True,
+        chunks=chunks,
     )
     # the statistic's neutral code stays as ``cluster``; ``label`` is the study's reading
     lisa.insert(lisa.columns.get_loc("label"), "cluster", lisa["label"])

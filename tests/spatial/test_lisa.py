@@ -268,6 +268,19 @@ def test_local_bad_input():
         ga.local_moran(yn, w)
 
 
+def test_chunks_without_dask_name_the_optional_extra(monkeypatch):
+    """chunks= runs on dask: without it (simulated here), an error naming the extra."""
+    import sys
+
+    _, y = xy("columbus")
+    w = gal_graph("columbus")
+    monkeypatch.setitem(sys.modules, "dask", None)
+    with pytest.raises(InputError, match=r"local Moran with chunks needs dask.*geoagglom\[dask\]"):
+        ga.local_moran(y, w, 99, seed=1, chunks=2)
+    # the in-memory path does not need it
+    assert ga.local_moran(y, w, 99, seed=1).p_sim.shape == (49,)
+
+
 # --------------------------------------------------------------------------- #
 # Per year, transitions, spillover_check
 # --------------------------------------------------------------------------- #

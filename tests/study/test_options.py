@@ -832,7 +832,8 @@ def test_compute_workers_and_address_give_the_in_memory_results(tmp_path, branch
         assert remote.compute_workers == 1
         assert len(cluster.workers) == 1  # the user's cluster is left running
     for other in (local, remote):
-        assert any(n.startswith("Computed with") for n in other.notes)
+        note = next(n for n in other.notes if n.startswith("Computed with"))
+        assert "LISA's conditional permutations in chunks" in note
         for name in ("entropy_units", "moran_trend", "lisa"):
             pd.testing.assert_frame_equal(plain.tables[name], other.tables[name])
         assert plain.spatial.weights.adjacency.equals(other.spatial.weights.adjacency)
