@@ -67,7 +67,7 @@ class Classes:
     Built by :func:`classify`. A value ``x`` is in class ``j`` when
     ``bins[j - 1] < x <= bins[j]`` (class 0: ``x <= bins[0]``).
 
-    Attributes
+    Parameters
     ----------
     name : str
         The scheme: ``"Quantiles"``, ``"EqualInterval"``, ``"UserDefined"`` or

@@ -1,12 +1,16 @@
-"""The maps of a run, drawn in a second Python process while this one draws the charts.
+"""A second Python process drawing a run's figures alongside the run's own process.
 
 Drawing and saving a study's figures is single-threaded matplotlib work, and it was
-the largest part of a run; with two or more cores the maps (the costly figures: many
-outlines) are drawn by ``python -m geoagglom.study.figure_worker`` from a pickle of
-the results while the calling process draws the charts and writes the tables, the
-GeoPackage and the interactive map. The files are the same as when drawn in one
-process. The worker is a plain subprocess in its own session: it does not re-import
-the caller's ``__main__`` (as ``multiprocessing`` would), a Ctrl-C reaches only the
+the largest part of a run. With two or more cores, a run starts
+``python -m geoagglom.study.figure_worker`` as it begins (the worker imports
+matplotlib and the plotting code while the run computes), hands it a pickle of the
+results once they are computed, and both processes then draw the figures of
+:func:`~geoagglom.study.figures.figure_plan`: each takes the next figure not yet
+claimed by the other (a claim is a file created exclusively in a scratch folder), so
+the work balances itself. The files are the same as when drawn in one process.
+
+The worker is a plain subprocess in its own session: it does not re-import the
+caller's ``__main__`` (as ``multiprocessing`` would), and a Ctrl-C reaches only the
 caller, which stops the worker before it removes its unfinished output.
 """
 
@@ -21,7 +25,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-#: Draw the maps in a second process only with at least this many cores available.
+#: Start a figure worker only with at least this many cores available.
 MIN_CORES = 2
 
 
@@ -33,78 +37,109 @@ def available_cores():
         return os.cpu_count() or 1
 
 
-class MapWorker:
-    """A second process drawing a run's maps into ``folder``.
+def claim(scratch, name):
+    """True for the first process to ask for figure ``name`` (it draws it)."""
+    try:
+        os.close(os.open(Path(scratch) / f"{name}.claim", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
-    Start it with :meth:`start`; :meth:`finish` waits for it and returns what
-    :func:`~geoagglom.study.figures.draw_study_figures` would (the maps it saved),
-    re-raising its error or warnings here; :meth:`stop` ends it early. When it
-    cannot run (Python not found, an import failing there), :meth:`finish` draws
-    the maps in this process instead.
+
+class FigureWorker:
+    """A second process drawing figures of a run.
+
+    :meth:`start` it early; :meth:`draw` hands it the results; :meth:`claim` is
+    what the caller's own :func:`~geoagglom.study.figures.draw_study_figures`
+    uses to share the figures with it; :meth:`finish` waits and returns the
+    figures it drew, re-raising its error or warnings here; :meth:`stop` ends it.
+    A worker that could not run returns nothing: the caller draws what is left.
+
+    Parameters
+    ----------
+    scratch : pathlib.Path
+        Its scratch folder (the results' pickle, the claims, its answer).
+    process : subprocess.Popen
+        The worker process, reading the figures folder on its standard input.
     """
 
-    def __init__(self, results, folder, scratch, process):
-        self.results, self.folder, self._scratch, self._process = results, folder, scratch, process
+    def __init__(self, scratch, process):
+        self.scratch, self._process = scratch, process
+        self.drawing = False
 
     @classmethod
-    def start(cls, results, folder):
-        """Start drawing the maps of ``results`` into ``folder`` in another process.
+    def start(cls, near):
+        """Start a worker (it imports the plotting code and waits for :meth:`draw`).
 
         Parameters
         ----------
-        results : geoagglom.study.results.StudyResults
-        folder : pathlib.Path
-            The run's figures folder; the worker's scratch files go next to it and
-            are removed by :meth:`finish` or :meth:`stop`.
+        near : pathlib.Path
+            The folder in which its scratch folder is made (the run's output
+            folder, itself temporary until the run completes).
 
         Returns
         -------
-        MapWorker or None
-            None when the maps cannot be drawn elsewhere (results that do not
-            pickle, no Python executable to start): draw them here.
+        FigureWorker or None
+            None when no Python process can be started.
         """
-        folder = Path(folder)
-        scratch = Path(tempfile.mkdtemp(prefix=".maps.", dir=folder.parent))
+        scratch = Path(tempfile.mkdtemp(prefix=".figures.", dir=near))
         try:
-            with open(scratch / "results.pickle", "wb") as f:
-                pickle.dump(results, f, protocol=pickle.HIGHEST_PROTOCOL)
             process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(scratch), str(folder)],
-                stdin=subprocess.DEVNULL,
+                [sys.executable, "-m", __name__, str(scratch)],
+                stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,  # its errors come back in the answer
                 env={**os.environ, "MPLBACKEND": "Agg"},
                 start_new_session=True,  # a Ctrl-C is for the caller, who stops it
             )
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            # results that do not pickle (a user's object in them), no Python to start
+        except OSError:
             shutil.rmtree(scratch, ignore_errors=True)
             return None
-        except BaseException:
-            shutil.rmtree(scratch, ignore_errors=True)
-            raise
-        return cls(results, folder, scratch, process)
+        return cls(scratch, process)
+
+    def draw(self, results, folder):
+        """Hand the worker ``results``: it draws the figures it claims into ``folder``.
+
+        Returns
+        -------
+        bool
+            False when the results cannot be handed over (they do not pickle, or
+            the worker has ended); the caller then draws every figure.
+        """
+        try:
+            with open(self.scratch / "results.pickle", "wb") as f:
+                pickle.dump(results, f, protocol=pickle.HIGHEST_PROTOCOL)
+            self._process.stdin.write(f"{folder}\n".encode())
+            self._process.stdin.close()
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            # a user's object in the results that does not pickle, or a worker gone
+            self.stop()
+            return False
+        self.drawing = True
+        return True
+
+    def claim(self, name):
+        """True when this process (not the worker) is to draw figure ``name``."""
+        return claim(self.scratch, name)
 
     def finish(self):
-        """Wait for the maps; returns {name: (png, svg)} of the maps saved.
+        """Wait for the worker; returns {name: (png, svg)} of the figures it drew.
 
         Raises
         ------
         Exception
-            The error the worker met drawing the maps (the same as drawing them here).
+            The error the worker met drawing a figure (the same as drawing it here).
         """
-        from geoagglom.study.figures import draw_study_figures
-
         try:
             self._process.wait()
             answer = None
-            if (self._scratch / "answer.pickle").exists():
-                with open(self._scratch / "answer.pickle", "rb") as f:
+            if (self.scratch / "answer.pickle").exists():
+                with open(self.scratch / "answer.pickle", "rb") as f:
                     answer = pickle.load(f)
         finally:
             self.stop()
-        if answer is None:  # the worker could not run: draw the maps here
-            return draw_study_figures(self.results, self.folder, kinds=("maps",))
+        if answer is None:  # the worker could not run: the caller draws what is left
+            return {}
         for category, message in answer["warnings"]:
             warnings.warn(message, category, stacklevel=2)
         if "error" in answer:
@@ -116,20 +151,28 @@ class MapWorker:
         if self._process.poll() is None:
             self._process.kill()
             self._process.wait()
-        shutil.rmtree(self._scratch, ignore_errors=True)
+        if self._process.stdin is not None and not self._process.stdin.closed:
+            self._process.stdin.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def _main(scratch, folder):
-    """The worker: draw the maps of the pickled results and pickle the answer."""
+def _main(scratch):
+    """The worker: import, wait for the results, draw the figures it claims."""
+    import matplotlib.pyplot  # noqa: F401 - imported while the caller computes
+
     from geoagglom.study.figures import draw_study_figures
 
     scratch = Path(scratch)
+    folder = sys.stdin.readline().strip()
+    if not folder:  # the run ended before its figures
+        return
     with open(scratch / "results.pickle", "rb") as f:
         results = pickle.load(f)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            answer = {"saved": draw_study_figures(results, Path(folder), kinds=("maps",))}
+            saved = draw_study_figures(results, Path(folder), claim=lambda n: claim(scratch, n))
+            answer = {"saved": saved}
         except Exception as err:  # passed to the caller, raised there
             try:
                 pickle.dumps(err)
@@ -144,4 +187,4 @@ def _main(scratch, folder):
 
 
 if __name__ == "__main__":
-    _main(*sys.argv[1:])
+    _main(sys.argv[1])

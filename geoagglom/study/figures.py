@@ -62,7 +62,7 @@ TEXT = {
 }
 
 
-def draw_study_figures(results, folder, kinds=("maps", "charts")):
+def draw_study_figures(results, folder, claim=None):
     """Draw every figure the study's tables support and save each as PNG and SVG.
 
     Parameters
@@ -71,9 +71,10 @@ def draw_study_figures(results, folder, kinds=("maps", "charts")):
         The computed tables (and units, regions, weights) of a run.
     folder : pathlib.Path
         Where the figures are written.
-    kinds : tuple of {"maps", "charts"}
-        Which figures to draw: the maps (entropy, LISA classes, the model's unit
-        effect) and/or the charts (scatterplots, series, bars, heatmaps, rose).
+    claim : callable, optional
+        ``claim(name)`` is True for the figures this call is to draw (the others
+        are drawn by another process, see :mod:`geoagglom.study.figure_worker`);
+        default all.
 
     Returns
     -------
@@ -85,8 +86,8 @@ def draw_study_figures(results, folder, kinds=("maps", "charts")):
     import matplotlib.pyplot as plt
 
     saved = {}
-    for name, kind, draw in figure_plan(results):
-        if kind in kinds:
+    for name, draw in figure_plan(results):
+        if claim is None or claim(name):
             fig = draw()
             with matplotlib.rc_context({"svg.fonttype": "none"}):
                 # SVG text stays text: editable in a publication, searchable in tests
@@ -96,9 +97,9 @@ def draw_study_figures(results, folder, kinds=("maps", "charts")):
 
 
 def figure_plan(results):
-    """The study's figures, in the report's order: ``(name, kind, draw)`` triples.
+    """The study's figures, in the report's order: ``(name, draw)`` pairs.
 
-    ``kind`` is ``"maps"`` or ``"charts"``; ``draw()`` returns the figure.
+    ``draw()`` returns the figure.
     """
     config, tables = results.config, results.tables
     units, regions, spatial = results.units, results.regions, results.spatial
@@ -127,7 +128,6 @@ def figure_plan(results):
     plan.append(
         (
             "entropy_map",
-            "maps",
             partial(
                 plot.choropleth,
                 units,
@@ -158,7 +158,6 @@ def figure_plan(results):
             plan.append(
                 (
                     f"lisa_map_{yr}",
-                    "maps",
                     partial(
                         plot.lisa_cluster_map,
                         units,
@@ -181,7 +180,6 @@ def figure_plan(results):
         plan.append(
             (
                 f"moran_scatter_{last}",
-                "charts",
                 partial(
                     plot.moran_scatterplot,
                     y,
@@ -203,7 +201,6 @@ def figure_plan(results):
         plan.append(
             (
                 f"bivariate_moran_{int(row['year'])}",
-                "charts",
                 partial(
                     plot.bivariate_moran_scatterplot,
                     x,
@@ -225,7 +222,6 @@ def figure_plan(results):
         plan.append(
             (
                 "entropy_by_region",
-                "charts",
                 partial(
                     plot.entropy_by_region,
                     _region_names(tables["entropy_regions"], config.grouping, lang),
@@ -247,7 +243,6 @@ def figure_plan(results):
             plan.append(
                 (
                     "gini_theil",
-                    "charts",
                     partial(
                         plot.gini_theil_series,
                         table_i,
@@ -269,7 +264,6 @@ def figure_plan(results):
             plan.append(
                 (
                     "decomposition",
-                    "charts",
                     partial(
                         plot.decomposition_bars,
                         # years of equal entropies have no shares to draw
@@ -286,7 +280,6 @@ def figure_plan(results):
         plan.append(
             (
                 "transition_heatmaps",
-                "charts",
                 partial(
                     plot.transition_heatmaps,
                     results.dynamics["markov"],
@@ -299,7 +292,6 @@ def figure_plan(results):
         plan.append(
             (
                 "rose",
-                "charts",
                 partial(
                     plot.rose_diagram,
                     results.dynamics["rose"],
@@ -315,7 +307,6 @@ def figure_plan(results):
         plan.append(
             (
                 "model_unit_effect",
-                "maps",
                 partial(
                     plot.unit_effect_map,
                     units.loc[effect.index],

@@ -133,7 +133,7 @@ def default_output(config):
 
 def _run(config, work, say, workers=None):
     """Compute, draw and write one study into the folder ``work``."""
-    from geoagglom.study.figure_worker import MIN_CORES, MapWorker, available_cores
+    from geoagglom.study.figure_worker import MIN_CORES, FigureWorker, available_cores
     from geoagglom.study.figures import draw_study_figures, figure_plan
     from geoagglom.study.interactive import write_map
     from geoagglom.study.report import write_report
@@ -150,21 +150,19 @@ def _run(config, work, say, workers=None):
         )
     (work / "tables").mkdir()
     (work / "figures").mkdir()
-    # geoagglom's warnings (islands attached, rows dropped, geometries repaired) go to the
-    # report too; every warning is passed on to the caller as usual.
-    with _noting_warnings(results, say):
-        compute(config, results, say)
-    say("figures")
-    # the maps in a second process (with a second core) while this one draws the charts
-    # and writes the tables, the GeoPackage and the interactive map
-    plan = [(name, kind) for name, kind, _ in figure_plan(results)]
-    parallel = available_cores() >= MIN_CORES and len({kind for _, kind in plan}) == 2
-    worker = MapWorker.start(results, work / "figures") if parallel else None
+    # With a second core, a second process draws figures too: started now, it imports
+    # the plotting code while this one computes.
+    worker = FigureWorker.start(work) if available_cores() >= MIN_CORES else None
     try:
+        # geoagglom's warnings (islands attached, rows dropped, geometries repaired) go
+        # to the report too; every warning is passed on to the caller as usual.
         with _noting_warnings(results, say):
-            kinds = ("charts",) if worker is not None else ("maps", "charts")
-            figures = draw_study_figures(results, work / "figures", kinds)
-        say("tables, GeoPackage and report")
+            compute(config, results, say)
+        if worker is not None and not worker.draw(results, work / "figures"):
+            worker = None
+        # the worker starts on the figures while this process writes the tables, the
+        # GeoPackage and the interactive map, then takes the figures still left
+        say("tables, GeoPackage and interactive map")
         write_tables(results, work / "tables")
         geojson = None
         if config.output.geojson:
@@ -177,13 +175,21 @@ def _run(config, work, say, workers=None):
         copy_inputs(config, work)
         (work / "versions.json").write_text(json.dumps(versions(), indent=2), encoding="utf-8")
         results.map = write_map(results, work / "map.html")
-        if worker is not None:
-            with _noting_warnings(results, say):
+        say("figures")
+        with _noting_warnings(results, say):
+            claim = worker.claim if worker is not None else None
+            figures = draw_study_figures(results, work / "figures", claim)
+            if worker is not None:
                 figures.update(worker.finish())
+                # the figures a worker that could not run had claimed are drawn here
+                left = draw_study_figures(results, work / "figures", lambda n: n not in figures)
+                figures.update(left)
     finally:
         if worker is not None:
             worker.stop()
-    results.figures = {name: figures[name] for name, _ in plan if name in figures}
+    order = [name for name, _ in figure_plan(results)]
+    results.figures = {name: figures[name] for name in order if name in figures}
+    say("report")
     results.report = write_report(results, work / "report.html")
     return results
 

@@ -1,9 +1,8 @@
-"""The maps drawn in a second process: the same files, errors and warnings passed back,
-a fallback when the process cannot run, and nothing left behind."""
+"""Figures drawn by two processes: the same files, shared without overlap, errors and
+warnings passed back, a fallback when the worker cannot run, and nothing left behind."""
 
 import shutil
 import sys
-import warnings
 
 import pytest
 
@@ -42,55 +41,65 @@ def _files(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def test_run_figures_are_in_plan_order_with_maps_and_charts(results):
-    plan = [(name, kind) for name, kind, _ in figure_plan(results)]
-    assert list(results.figures) == [name for name, _ in plan]
-    assert {kind for _, kind in plan} == {"maps", "charts"}
-    assert [n for n, k in plan if k == "maps"] == ["entropy_map", "lisa_map_2004", "lisa_map_2016"]
-    for png, svg in results.figures.values():
-        assert png.exists() and svg.exists()
+def _shared_draw(results, figures, near):
+    """Draw with a worker as a run does; returns (drawn here, drawn by the worker)."""
+    worker = figure_worker.FigureWorker.start(near)
+    assert worker.draw(results, figures)
+    here = draw_study_figures(results, figures, worker.claim)
+    return here, worker.finish()
 
 
-def test_worker_writes_the_same_files_as_this_process(results, tmp_path):
-    here, there = tmp_path / "here", tmp_path / "there"
-    here.mkdir()
-    there.mkdir()
-    drawn_here = draw_study_figures(results, here, kinds=("maps",))
-    drawn_there = figure_worker.MapWorker.start(results, there).finish()
-    assert list(drawn_there) == list(drawn_here)
-    assert _files(there) == _files(here)  # byte for byte, PNG and SVG
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["here", "there"]  # no scratch left
+def test_run_figures_are_in_plan_order(results):
+    names = [name for name, _ in figure_plan(results)]
+    assert list(results.figures) == names
+    assert names[:3] == ["entropy_map", "lisa_map_2004", "lisa_map_2016"]
+    assert sorted(p.name for p in next(iter(results.figures.values()))[0].parent.iterdir()) == (
+        sorted(f"{name}.{ext}" for name in names for ext in ("png", "svg"))
+    )
+
+
+def test_two_processes_write_the_same_files_as_one(results, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    alone = draw_study_figures(results, one)
+    here, there = _shared_draw(results, two, tmp_path)
+    assert not set(here) & set(there)  # each figure drawn once
+    assert set(here) | set(there) == set(alone)
+    assert there  # the worker drew its share
+    assert _files(two) == _files(one)  # byte for byte, PNG and SVG
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "two"]  # no scratch left
 
 
 def test_worker_error_is_raised_here(results, tmp_path, monkeypatch):
     broken = results.units.copy()
     broken["geometry"] = None  # a map cannot draw units without geometry
     monkeypatch.setattr(results, "units", broken)
-    worker = figure_worker.MapWorker.start(results, tmp_path)
+    worker = figure_worker.FigureWorker.start(tmp_path)
+    assert worker.draw(results, tmp_path)  # it claims the first figure, a map, and fails
     with pytest.raises(InputError, match="missing or empty geometries"):
         worker.finish()
     assert list(tmp_path.iterdir()) == []
 
 
-def test_worker_that_cannot_run_falls_back_to_this_process(results, tmp_path, monkeypatch):
+def test_worker_that_cannot_run_returns_nothing(results, tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "executable", shutil.which("false"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        drawn = figure_worker.MapWorker.start(results, tmp_path).finish()
-    assert list(drawn) == ["entropy_map", "lisa_map_2004", "lisa_map_2016"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{name}.{ext}" for name in drawn for ext in ("png", "svg")
-    )
-
-
-def test_stopped_worker_leaves_nothing(results, tmp_path):
-    worker = figure_worker.MapWorker.start(results, tmp_path / "figures")
-    worker.stop()
-    assert worker._process.poll() is not None
+    worker = figure_worker.FigureWorker.start(tmp_path)
+    worker.draw(results, tmp_path)  # may find it ended already
+    assert worker.finish() == {}
     assert list(tmp_path.iterdir()) == []
 
 
 def test_results_that_do_not_pickle_are_drawn_here(results, tmp_path, monkeypatch):
     monkeypatch.setattr(results, "extra", lambda: None, raising=False)  # a local function
-    assert figure_worker.MapWorker.start(results, tmp_path / "figures") is None
+    worker = figure_worker.FigureWorker.start(tmp_path)
+    assert not worker.draw(results, tmp_path / "figures")
+    assert worker._process.poll() is not None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_worker_ended_before_the_figures_leaves_nothing(tmp_path):
+    worker = figure_worker.FigureWorker.start(tmp_path)
+    worker.stop()
+    assert worker._process.poll() is not None
     assert list(tmp_path.iterdir()) == []
