@@ -5,36 +5,20 @@ import shutil
 import sys
 
 import pytest
+from study_files import BASE, write_study
 
 from geoagglom import Study
 from geoagglom.errors import InputError
 from geoagglom.study import figure_worker
-from geoagglom.study.config import demo_dir
 from geoagglom.study.figures import draw_study_figures, figure_plan
 
-STUDY = """
-[boundaries]
-layer = "shandong-2004-2016"
-[data]
-file = "data.csv"
-unit = "城市"
-year = "年份"
-quantity = ["年末金融机构存款余额(万元)", "年末金融机构各项贷款余额(万元)"]
-[grouping]
-name = "shandong-two-circles-four-areas"
-[measures]
-permutations = 9
-[maps]
-years = [2004, 2016]
-"""
+STUDY = BASE + "[maps]\nyears = [2004, 2016]\n"
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     folder = tmp_path_factory.mktemp("worker")
-    shutil.copy(demo_dir() / "illustrative_data.csv", folder / "data.csv")
-    (folder / "study.toml").write_text(STUDY, encoding="utf-8")
-    return Study.from_toml(folder / "study.toml").run(folder / "out")
+    return Study.from_toml(write_study(folder, STUDY)).run(folder / "out")
 
 
 def _files(folder):
