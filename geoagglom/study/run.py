@@ -12,10 +12,12 @@ behind it.
 from __future__ import annotations
 
 import json
+import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geoagglom.data.matching import match_units
@@ -192,6 +194,29 @@ def _run(config, work, say, workers=None):
     say("report")
     results.report = write_report(results, work / "report.html")
     return results
+
+
+class _Background:
+    """``function(*args, **keywords)`` run in a daemon thread; :meth:`result` waits for it."""
+
+    def __init__(self, function, *args, **keywords):
+        self._outcome = {}
+
+        def target():
+            try:
+                self._outcome["value"] = function(*args, **keywords)
+            except BaseException as err:  # raised by result(), in the caller's thread
+                self._outcome["error"] = err
+
+        self._thread = threading.Thread(target=target, daemon=True)
+        self._thread.start()
+
+    def result(self):
+        """The function's value (or its error, raised here)."""
+        self._thread.join()
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["value"]
 
 
 @contextmanager
@@ -429,6 +454,12 @@ def _spatial(config, results, units, entropy, values, years, say):
         years = [y for y in years if y not in constant]
         if not years:
             return
+    # the exact/saddlepoint inference's eigenvalues depend on the weights only: computed in
+    # a thread while the permutations run (LAPACK releases the GIL)
+    eigen = None
+    if moran_inference(weights.n) != "normal":
+        any_y = np.arange(weights.n, dtype=float)
+        eigen = _Background(moran_exact, any_y, weights, method=moran_inference(weights.n))
     on = f" (LISA in {workers} chunks on the dask cluster)" if workers else ""
     say(f"Moran's I and LISA, {m.permutations} permutations per year{on}")
     check = spillover_check(
@@ -449,7 +480,8 @@ def _spatial(config, results, units, entropy, values, years, say):
     lisa = with_names(results, check.lisa, units)
     results.tables["lisa"] = lisa
     _multiple_testing_note(config, results, lisa)
-    _exact_inference(config, results, panel, weights, say, column)
+    gamma = eigen.result().gamma if eigen is not None else None
+    _exact_inference(config, results, panel, weights, say, column, gamma)
     flagged = lisa[lisa["label"].isin([LISA_CLASSES["HH"], LISA_CLASSES["HL"]])]
     results.tables["spillover_siphoning"] = flagged.reset_index(drop=True)
     if check.transitions is not None:
@@ -575,8 +607,9 @@ def _multiple_testing_note(config, results, lisa):
         )
 
 
-def _exact_inference(config, results, panel, weights, say, column="beta"):
-    """Exact or saddlepoint Moran p-values next to the permutation ones, for small n."""
+def _exact_inference(config, results, panel, weights, say, column="beta", gamma=None):
+    """Exact or saddlepoint Moran p-values next to the permutation ones, for small n
+    (``gamma``: the eigenvalues of the weights' ``M U M``, when computed already)."""
     n = weights.n
     method = moran_inference(n)
     if method == "normal":
@@ -587,7 +620,7 @@ def _exact_inference(config, results, panel, weights, say, column="beta"):
     p_local = pd.Series(index=lisa.index, dtype=float)
     ids = pd.Index(weights.unique_ids)
     ys = [panel[panel["year"] == yr].set_index("unit")[column].reindex(ids) for yr in trend["year"]]
-    p_global = moran_exact_years(ys, weights, method)
+    p_global = moran_exact_years(ys, weights, method, gamma)
     for yr, y in zip(trend["year"], ys, strict=True):
         if local:
             p = pd.Series(local_moran_exact(y, weights, method=method).p_values, index=ids)
@@ -609,7 +642,7 @@ def _exact_inference(config, results, panel, weights, say, column="beta"):
     )
 
 
-def moran_exact_years(ys, weights, method):
+def moran_exact_years(ys, weights, method, gamma=None):
     """Two-sided exact or saddlepoint p-values of Moran's I, one per year, same weights.
 
     The same p-values as :func:`~geoagglom.spatial.exact.moran_exact` year by year;
@@ -624,6 +657,9 @@ def moran_exact_years(ys, weights, method):
         Each year's values, in the weights' unit order.
     weights : libpysal.graph.Graph
     method : {"exact", "saddlepoint"}
+    gamma : numpy.ndarray, optional
+        Those eigenvalues, when computed already (``.gamma`` of a test with the
+        same weights).
 
     Returns
     -------
@@ -639,7 +675,7 @@ def moran_exact_years(ys, weights, method):
     >>> len(moran_exact_years(ys, w, "exact"))
     2
     """
-    out, gamma = [], None
+    out = []
     for y in ys:
         test = moran_exact(y, weights, method=method, alternative="two-sided", gamma=gamma)
         out.append(test.p_value)

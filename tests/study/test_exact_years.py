@@ -35,3 +35,26 @@ def test_same_p_values_as_moran_exact_year_by_year(layer, method):
     reference = [moran_exact(y, w, method=method, alternative="two-sided").p_value for y in ys]
     assert ours == reference  # the same arithmetic: the same numbers
     assert len(set(ours)) == 3  # three different years
+
+
+def test_eigenvalues_from_any_values_give_the_same_p_values():
+    """The study computes the eigenvalues in a thread from placeholder values (they
+    depend on the weights only) while the permutations run."""
+    units = _grid(12)
+    w = geoagglom.spatial_weights(units, "queen", transform="r")
+    rng = np.random.default_rng(9)
+    ys = [rng.normal(size=len(units)) for _ in range(2)]
+    gamma = moran_exact(np.arange(len(units), dtype=float), w, method="exact").gamma
+    assert moran_exact_years(ys, w, "exact", gamma) == moran_exact_years(ys, w, "exact")
+
+
+def test_study_p_values_equal_moran_exact_year_by_year(tmp_path):
+    from study_files import BASE, write_study
+
+    results = geoagglom.Study.from_toml(write_study(tmp_path, BASE)).run(tmp_path / "out")
+    trend = results.tables["moran_trend"]
+    entropy = results.tables["entropy_units"]
+    w = results.spatial.weights
+    for year, p in zip(trend["year"], trend["p_exact"], strict=True):
+        y = entropy[entropy["year"] == year].set_index("unit")["beta"].reindex(w.unique_ids)
+        assert p == moran_exact(y, w, method="exact", alternative="two-sided").p_value
