@@ -116,8 +116,8 @@ _DRAWN_KEPT = 4
 
 
 def _drawn(frame, geoms, build):
-    """``build(projected geometries)`` for ``geoms`` (a GeometryArray in the source CRS)
-    drawn in ``frame``, from the cache when the same array (unchanged: same bounds and
+    """``build(projected geometries, tolerance)`` for ``geoms`` (a GeometryArray in the
+    source CRS) drawn in ``frame``, from the cache when the same array (unchanged: same bounds and
     coordinate count) was drawn in the same CRS at the same tolerance."""
     key = (id(geoms), frame.crs.to_wkt(), frame.tolerance, build)
     stamp = (len(geoms), tuple(geoms.total_bounds), int(shapely.get_num_coordinates(geoms).sum()))

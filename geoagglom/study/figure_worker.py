@@ -109,7 +109,7 @@ class FigureWorker:
         try:
             with open(self.scratch / "results.pickle", "wb") as f:
                 pickle.dump(results, f, protocol=pickle.HIGHEST_PROTOCOL)
-            self._process.stdin.write(f"{folder}\n".encode())
+            self._process.stdin.write(os.fsencode(folder) + b"\n")
             self._process.stdin.close()
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             # a user's object in the results that does not pickle, or a worker gone
@@ -163,7 +163,7 @@ def _main(scratch):
     from geoagglom.study.figures import draw_study_figures
 
     scratch = Path(scratch)
-    folder = sys.stdin.readline().strip()
+    folder = sys.stdin.buffer.readline().rstrip(b"\n")
     if not folder:  # the run ended before its figures
         return
     with open(scratch / "results.pickle", "rb") as f:
@@ -171,7 +171,8 @@ def _main(scratch):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            saved = draw_study_figures(results, Path(folder), claim=lambda n: claim(scratch, n))
+            figures = Path(os.fsdecode(folder))
+            saved = draw_study_figures(results, figures, claim=lambda n: claim(scratch, n))
             answer = {"saved": saved}
         except Exception as err:  # passed to the caller, raised there
             try:

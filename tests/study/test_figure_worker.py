@@ -43,7 +43,7 @@ def test_run_figures_are_in_plan_order(results):
 
 
 def test_two_processes_write_the_same_files_as_one(results, tmp_path):
-    one, two = tmp_path / "one", tmp_path / "two"
+    one, two = tmp_path / "one", tmp_path / "图表 two"  # a non-ASCII folder, as users have
     one.mkdir()
     two.mkdir()
     alone = draw_study_figures(results, one)
@@ -52,7 +52,7 @@ def test_two_processes_write_the_same_files_as_one(results, tmp_path):
     assert set(here) | set(there) == set(alone)
     assert there  # the worker drew its share
     assert _files(two) == _files(one)  # byte for byte, PNG and SVG
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "two"]  # no scratch left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "图表 two"]  # no scratch left
 
 
 def test_worker_error_is_raised_here(results, tmp_path, monkeypatch):
