@@ -45,7 +45,8 @@ def write_folder(out_dir, write, *, replace=False):
     if occupied and replace is False:
         raise InputError(
             f"The output folder {out_dir} exists and is not empty; choose another "
-            "folder or allow replacing it (overwrite=True, --overwrite)."
+            "folder or allow replacing it (--overwrite on the command line, overwrite=True in "
+            "Python)."
         )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
