@@ -31,6 +31,7 @@ TEXT = {
         "moran": "Moran scatterplot of {name}, {year}{suffix}",
         "bivariate": "{Name} against the neighbours' {second}, {year}{suffix}",
         "second_name": "second variable",
+        "quantity_name": "the quantity",
         "entropy_regions": "Financial entropy by region{suffix}",
         "gini_theil": "Inequality of the regions' entropy{suffix}",
         "decomposition": "{index} of the units' entropy: within and between regions{suffix}",
@@ -51,6 +52,7 @@ TEXT = {
         "moran": "{year}年{name} Moran 散点图{suffix}",
         "bivariate": "{year}年{name}与邻域{second}的双变量 Moran 散点图{suffix}",
         "second_name": "第二变量",
+        "quantity_name": "金融数量",
         "entropy_regions": "各区域金融熵{suffix}",
         "gini_theil": "区域金融熵的差异{suffix}",
         "decomposition": "城市金融熵的{index}：区域内与区域间{suffix}",
@@ -112,7 +114,10 @@ def figure_plan(results):
     suffix = words["suffix"] if config.illustrative else ""
 
     data = config.data
-    name = variable_label(data.variable, config.quantity, lang, data.label)
+    quantity = config.quantity
+    if lang == "en" and data.label is None and not "".join(quantity).isascii():
+        quantity = [words["quantity_name"]]  # a Chinese column name needs a CJK font
+    name = variable_label(data.variable, quantity, lang, data.label)
     column = results.column
     # the legend: "entropy β" by default, else the variable's name
     legend = words["entropy_legend"] if column == "beta" and data.label is None else name

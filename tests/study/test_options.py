@@ -7,6 +7,7 @@ keeps a statistic's numbers when another statistic is switched on or off, and
 that a study computes each table once.
 """
 
+import re
 import shutil
 import sys
 from contextlib import nullcontext
@@ -398,6 +399,10 @@ def test_each_option_value_runs_end_to_end(tmp_path, section, key, value):
             np.testing.assert_allclose(
                 units["per_capita"], units["quantity"] / units["population"], rtol=1e-15
             )
+        # English figures name the Chinese quantity columns in English (no CJK glyphs)
+        for _png, svg in results.figures.values():
+            text = svg.read_text(encoding="utf-8")
+            assert not re.search(r"[\u4e00-\u9fff]", text), svg.name
     if key == "scheme" and value == "user_defined":
         report = results.report.read_text(encoding="utf-8")
         assert "Illustrative data" in report
