@@ -65,7 +65,6 @@ class FigureWorker:
 
     def __init__(self, scratch, process):
         self.scratch, self._process = scratch, process
-        self.drawing = False
 
     @classmethod
     def start(cls, near):
@@ -115,7 +114,6 @@ class FigureWorker:
             # a user's object in the results that does not pickle, or a worker gone
             self.stop()
             return False
-        self.drawing = True
         return True
 
     def claim(self, name):

@@ -160,6 +160,7 @@ def _run(config, work, say, workers=None):
         # to the report too; every warning is passed on to the caller as usual.
         with _noting_warnings(results, say):
             compute(config, results, say)
+        order = [name for name, _ in figure_plan(results)]  # the report's order
         if worker is not None and not worker.draw(results, work / "figures"):
             worker = None
         # the worker starts on the figures while this process writes the tables, the
@@ -184,12 +185,12 @@ def _run(config, work, say, workers=None):
             if worker is not None:
                 figures.update(worker.finish())
                 # the figures a worker that could not run had claimed are drawn here
-                left = draw_study_figures(results, work / "figures", lambda n: n not in figures)
-                figures.update(left)
+                left = [name for name in order if name not in figures]
+                if left:
+                    figures.update(draw_study_figures(results, work / "figures", left.__contains__))
     finally:
         if worker is not None:
             worker.stop()
-    order = [name for name, _ in figure_plan(results)]
     results.figures = {name: figures[name] for name in order if name in figures}
     say("report")
     results.report = write_report(results, work / "report.html")

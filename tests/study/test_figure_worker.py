@@ -87,3 +87,15 @@ def test_worker_ended_before_the_figures_leaves_nothing(tmp_path):
     worker.stop()
     assert worker._process.poll() is not None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_run_draws_every_figure_when_the_worker_cannot_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "executable", shutil.which("false"))
+    monkeypatch.setattr(figure_worker, "available_cores", lambda: 2)
+    results = Study.from_toml(write_study(tmp_path, STUDY)).run(tmp_path / "out")
+    names = [name for name, _ in figure_plan(results)]
+    assert list(results.figures) == names
+    assert sorted(p.name for p in (tmp_path / "out" / "figures").iterdir()) == sorted(
+        f"{name}.{ext}" for name in names for ext in ("png", "svg")
+    )
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")) == []
