@@ -35,6 +35,8 @@ MISSING_MARKERS = ("", "—", "——", "–", "-", "--", "…", "……", "..."
 ENCODINGS = ("utf-8-sig", "gb18030")
 _FOOTNOTE = re.compile(r"^\s*(注|资料来源|数据来源|说明|note|notes|source|sources)\s*[:：]", re.I)
 _YEAR = re.compile(r"^\s*(\d{4})(?:\.0+)?\s*年?\s*$")
+#: A cell that float() reads as it is (ASCII digits, no separators): most cells.
+_PLAIN_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 
 
 @dataclass
@@ -190,8 +192,9 @@ def tidy_table(table, *, unit, year, values, what="the table"):
     """
     table = table.copy()
     notes = []
-    text_units = table[unit].map(_text)
-    empty_values = table[values].map(lambda v: _text(v).lower() in MISSING_MARKERS).all(axis=1)
+    text_units = _each(table[unit], _text)
+    cells = {column: _parse_numbers(table[column]) for column in values}
+    empty_values = np.logical_and.reduce([missing for _, _, missing in cells.values()])
     footnote = text_units.str.match(_FOOTNOTE) | (text_units.eq("") & empty_values)
     footnote &= empty_values
     if footnote.any():
@@ -200,7 +203,8 @@ def tidy_table(table, *, unit, year, values, what="the table"):
             f"{what}: {int(footnote.sum())} footnote or empty row(s) dropped ({_listed(shown, 5)})."
         )
         table = table.loc[~footnote]
-    years = table[year].map(parse_year)
+        cells = {c: tuple(a[~footnote.to_numpy()] for a in cells[c]) for c in values}
+    years = _each(table[year], parse_year)
     bad = years.isna()
     if bad.any():
         cells = [f"{_row(i)}: {table.at[i, year]!r}" for i in table.index[bad]]
@@ -209,15 +213,14 @@ def tidy_table(table, *, unit, year, values, what="the table"):
             f"({_listed(cells)}); write each year as e.g. 2012 or 2012年."
         )
     table[year] = years.astype(int)
-    blank = table[unit].map(_text).eq("")
+    blank = _each(table[unit], _text).eq("")
     if blank.any():
         raise InputError(
             f"{what}: the unit column {unit!r} is empty in "
             f"{_listed(map(_row, table.index[blank]))}; give every row a unit name or code."
         )
     for column in values:
-        parsed = table[column].map(parse_number)
-        wrong = parsed.isna() & ~table[column].map(lambda v: _text(v).lower() in MISSING_MARKERS)
+        parsed, wrong, _ = cells[column]
         if wrong.any():
             cells = [f"{_row(i)}: {table.at[i, column]!r}" for i in table.index[wrong]]
             raise InputError(
@@ -225,8 +228,49 @@ def tidy_table(table, *, unit, year, values, what="the table"):
                 f"({_listed(cells)}); write numbers (thousands separators are fine) or "
                 f"a missing-value marker ({', '.join(repr(m) for m in MISSING_MARKERS[1:7])})."
             )
-        table[column] = parsed.astype(float)
+        table[column] = parsed
     return TidyTable(table, notes)
+
+
+def _each(column, function):
+    """``column.map(function)``, calling ``function`` once per distinct text when the
+    column holds text (a year or a unit name repeats in every row)."""
+    if not pd.api.types.is_string_dtype(column.dtype) or column.dtype == object:
+        return column.map(function)  # mixed cells (Excel): equal keys may differ in type
+    codes, distinct = pd.factorize(column, use_na_sentinel=False)
+    mapped = np.empty(len(distinct), dtype=object)
+    mapped[:] = [function(value) for value in distinct]
+    return pd.Series(mapped[codes], index=column.index).infer_objects()
+
+
+def _parse_numbers(column):
+    """:func:`parse_number` of every cell, which cells are not numbers, which are missing.
+
+    Returns
+    -------
+    parsed : numpy.ndarray of float
+        The numbers, NaN where missing or wrong.
+    wrong, missing : numpy.ndarray of bool
+        Cells that are neither a number nor a missing marker; missing markers.
+    """
+    cells = column.to_numpy(dtype=object)
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        parsed = column.to_numpy(dtype=float, na_value=np.nan)
+        return parsed, np.zeros(len(cells), dtype=bool), np.isnan(parsed)
+    # text cells written as plain decimal numbers (nearly all of them) are read in one
+    # pass: float() of such a text is what parse_number gives; the rest cell by cell
+    is_text = np.fromiter((type(v) is str for v in cells), dtype=bool, count=len(cells))
+    plain = np.zeros(len(cells), dtype=bool)
+    plain[is_text] = pd.Series(cells[is_text], dtype=object).str.fullmatch(_PLAIN_NUMBER)
+    parsed = np.full(len(cells), np.nan)
+    parsed[plain] = cells[plain].astype(float)
+    other = np.flatnonzero(~plain)
+    numbers = [parse_number(v) for v in cells[other]]
+    missing = np.zeros(len(cells), dtype=bool)
+    missing[other] = [_text(v).lower() in MISSING_MARKERS for v in cells[other]]
+    parsed[other] = [np.nan if v is None else v for v in numbers]
+    wrong = np.isnan(parsed) & ~missing
+    return parsed, wrong, missing
 
 
 def wide_to_long(table, *, unit, year, value):

@@ -54,7 +54,7 @@ def report_draws(draws):
 
 
 def _global_sims(values, permutations, rng, stat, block):
-    """Global statistics of ``permutations`` random permutations of ``values``.
+    """Global statistics of ``permutations`` uniform random permutations of ``values``.
 
     ``stat(vp)`` maps a block of at most ``block`` permuted rows to their values.
     """
@@ -62,7 +62,7 @@ def _global_sims(values, permutations, rng, stat, block):
     done = 0
     while done < permutations:
         c = min(block, permutations - done)
-        vp = rng.permuted(np.tile(values, (c, 1)), axis=1)
+        vp = values.take(_permutations(rng, len(values), c))  # (c, n)
         out[done : done + c] = stat(vp)
         done += c
         report_draws(c * vp.shape[1])

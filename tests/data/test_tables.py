@@ -5,6 +5,10 @@ import pandas as pd
 import pytest
 
 from geoagglom.data.tables import (
+    MISSING_MARKERS,
+    _each,
+    _parse_numbers,
+    _text,
     parse_number,
     parse_year,
     read_table,
@@ -125,3 +129,50 @@ def test_cell_parsers():
     assert parse_number("1 234,5".replace(",", "")) == 12345.0
     assert np.isnan(parse_number("…"))
     assert parse_number(True) is None
+
+
+def _cell_battery():
+    """Value cells as yearbooks write them: plain, signed, exponents, separators,
+    full-width, spaces, markers, junk; plus non-text cells (Excel)."""
+    rng = np.random.default_rng(7)
+    numbers = rng.lognormal(8, 4, size=300) * rng.choice([-1, 1], size=300)
+    texts = [f"{x!r}" for x in numbers] + [f"{x:.3e}" for x in numbers[:50]]
+    texts += [f"{x:,.2f}" for x in numbers[:50]] + [f" {x:.1f} " for x in numbers[:20]]
+    texts += ["1.", ".5", "+3", "-0", "1e5", "1E-3", "007", "1_000", "inf", "-inf", "Infinity"]
+    texts += ["１２３４５", "２３４５６．７", "1 234", "0x1A", "1e", "e5", ".", "+", "--1"]
+    texts += list(MISSING_MARKERS) + ["NA", "N.A.", "NaN", "NULL", "  ", "abc", "12abc", "١٢٣"]
+    return texts
+
+
+def test_numbers_read_at_once_equal_parse_number_cell_by_cell():
+    """The fast path (plain decimal texts in one pass) gives parse_number's numbers,
+    and the same missing and wrong cells, for text columns (CSV: str dtype), mixed
+    object columns (Excel) and numeric columns."""
+    texts = _cell_battery()
+    mixed = texts + [1.5, 2, np.float64(3.25), np.nan, None, True, np.float32(0.1)]
+    for column in (pd.Series(texts, dtype="str"), pd.Series(mixed, dtype=object)):
+        parsed, wrong, missing = _parse_numbers(column)
+        expected = [parse_number(v) for v in column]
+        markers = [_text(v).lower() in MISSING_MARKERS for v in column]
+        for got, want, cell in zip(parsed, expected, column, strict=True):
+            if want is None or np.isnan(want):
+                assert np.isnan(got), cell
+            else:
+                assert got == want, cell
+        assert missing.tolist() == markers
+        assert wrong.tolist() == [v is None for v in expected]
+    numeric = pd.Series([1.0, np.nan, 2.5, -1e300])
+    parsed, wrong, missing = _parse_numbers(numeric)
+    assert parsed[0] == 1.0 and np.isnan(parsed[1]) and parsed[3] == -1e300
+    assert missing.tolist() == [False, True, False, False] and not wrong.any()
+
+
+def test_years_and_units_mapped_once_per_distinct_text_equal_the_cell_by_cell_map():
+    years = pd.Series(
+        ["2010", "2010年", "２０１０", "2010.0", "2012.7", "x", "2011"] * 3, dtype="str"
+    )
+    pd.testing.assert_series_equal(_each(years, parse_year), years.map(parse_year))
+    mixed = pd.Series([2010, 2010.0, "2011年", True, None], dtype=object)
+    pd.testing.assert_series_equal(_each(mixed, parse_year), mixed.map(parse_year))
+    units = pd.Series(["济南市", " 济南市 ", "ＡＢ", None, "注：x"], dtype="str")
+    pd.testing.assert_series_equal(_each(units, _text), units.map(_text))
