@@ -140,7 +140,7 @@ def _cell_battery():
     texts += [f"{x:,.2f}" for x in numbers[:50]] + [f" {x:.1f} " for x in numbers[:20]]
     texts += ["1.", ".5", "+3", "-0", "1e5", "1E-3", "007", "1_000", "inf", "-inf", "Infinity"]
     texts += ["１２３４５", "２３４５６．７", "1 234", "0x1A", "1e", "e5", ".", "+", "--1"]
-    texts += list(MISSING_MARKERS) + ["NA", "N.A.", "NaN", "NULL", "  ", "abc", "12abc", "١٢٣"]
+    texts += [*MISSING_MARKERS, "NA", "N.A.", "NaN", "NULL", "  ", "abc", "12abc", "١٢٣"]
     return texts
 
 
@@ -149,7 +149,7 @@ def test_numbers_read_at_once_equal_parse_number_cell_by_cell():
     and the same missing and wrong cells, for text columns (CSV: str dtype), mixed
     object columns (Excel) and numeric columns."""
     texts = _cell_battery()
-    mixed = texts + [1.5, 2, np.float64(3.25), np.nan, None, True, np.float32(0.1)]
+    mixed = [*texts, 1.5, 2, np.float64(3.25), np.nan, None, True, np.float32(0.1)]
     for column in (pd.Series(texts, dtype="str"), pd.Series(mixed, dtype=object)):
         parsed, wrong, missing = _parse_numbers(column)
         expected = [parse_number(v) for v in column]
