@@ -56,20 +56,25 @@ def report_draws(draws):
 def _global_sims(values, permutations, rng, stat, block):
     """Global statistics of ``permutations`` uniform random permutations of ``values``.
 
-    ``stat(vp)`` maps a block of at most ``block`` permuted rows to their values.
+    ``stat(vp)`` maps a block of at most ``block`` permuted rows to their values. The
+    permutations, and so the values, do not depend on the block size.
     """
+    # the keys come from rng block after block, the order of tied keys from a second
+    # stream: both are then consumed in the same sequence as by a single block
+    ties = np.random.default_rng(rng.bit_generator.random_raw())
+    block = max(2, block - block % 2)  # whole 64-bit words of 32-bit keys per block
     out = np.empty(permutations)
     done = 0
     while done < permutations:
         c = min(block, permutations - done)
-        vp = values.take(_permutations(rng, len(values), c))  # (c, n)
+        vp = values.take(_permutations(rng, len(values), c, ties=ties))  # (c, n)
         out[done : done + c] = stat(vp)
         done += c
         report_draws(c * vp.shape[1])
     return out
 
 
-def _permutations(rng, n, size, key_bits=None):
+def _permutations(rng, n, size, key_bits=None, ties=None):
     """``size`` independent uniform random permutations of ``range(n)``, as the rows
     of a ``(size, n)`` unsigned integer array.
 
@@ -78,10 +83,12 @@ def _permutations(rng, n, size, key_bits=None):
     (``2**b >= n``), and one vectorised sort per row orders the elements by key,
     about twice as fast. Elements whose keys tie (about ``n**2 / 2**(w - b + 1)``
     pairs per row with ``w``-bit words, ``w = 32`` up to 4,096 elements and 64 above)
-    are then put in uniformly random order, so that every permutation is exactly
-    equally likely. ``key_bits`` (tests only) keeps fewer random bits, to make ties
-    frequent.
+    are then put in uniformly random order (Fisher-Yates within each run of tied
+    keys, drawn from ``ties``, default ``rng``, run after run in row order), so that
+    every permutation is exactly equally likely. ``key_bits`` (tests only) keeps
+    fewer random bits, to make ties frequent.
     """
+    ties = rng if ties is None else ties
     b = max(1, (n - 1).bit_length())
     dtype, word = (np.uint32, 32) if b <= 12 else (np.uint64, 64)
     count = size * n
@@ -104,20 +111,24 @@ def _permutations(rng, n, size, key_bits=None):
         keep = col < n - 1
         tie, row, col = tie[keep], row[keep], col[keep]
     if len(tie):
-        # runs of consecutive tied pairs within a row: pairs are swapped with
-        # probability 1/2, longer runs (rare) shuffled one by one
+        # runs of consecutive tied pairs within a row: a run of m pairs is m + 1 tied
+        # elements, shuffled by Fisher-Yates with m draws from 0..m, 0..m-1, ..., 0..1
         start = np.ones(len(tie), dtype=bool)
         start[1:] = (np.diff(tie) != 1) | (row[1:] != row[:-1])
         first = np.flatnonzero(start)
         length = np.diff(np.append(first, len(tie)))
         row, col = row[first], col[first]
+        step = np.arange(len(tie)) - np.repeat(first, length)
+        draws = ties.integers(0, np.repeat(length, length) + 1 - step)
         pair = length == 1
-        swap = rng.random(int(pair.sum())) < 0.5
+        # a tied pair: swapped when the draw from 0..1 is 0
+        swap = draws[first[pair]] == 0
         r, c = row[pair][swap], col[pair][swap]
         words[r, c], words[r, c + 1] = words[r, c + 1], words[r, c].copy()
-        for r, c, m in zip(row[~pair], col[~pair], length[~pair], strict=True):
+        for r, c, m, at in zip(row[~pair], col[~pair], length[~pair], first[~pair], strict=True):
             seg = words[r, c : c + m + 1]
-            seg[:] = seg[rng.permutation(m + 1)]
+            for i, j in zip(range(m, 0, -1), draws[at : at + m], strict=True):
+                seg[i], seg[j] = seg[j], seg[i]
     return words
 
 

@@ -3,11 +3,14 @@
 Drawing and saving a study's figures is single-threaded matplotlib work, and it was
 the largest part of a run. With two or more cores, a run starts
 ``python -m geoagglom.study.figure_worker`` as it begins (the worker imports
-matplotlib and the plotting code while the run computes), hands it a pickle of the
-results once they are computed, and both processes then draw the figures of
-:func:`~geoagglom.study.figures.figure_plan`: each takes the next figure not yet
-claimed by the other (a claim is a file created exclusively in a scratch folder), so
-the work balances itself. The files are the same as when drawn in one process.
+matplotlib and the plotting code while the run computes) and hands it pickles of the
+results: while computing, the results so far (the worker draws the figures whose
+tables are complete, such as the entropy map once the regions are done, while the run
+goes on with the permutation tests), then the complete results, whose figures both
+processes draw: each takes the next figure of
+:func:`~geoagglom.study.figures.figure_plan` not yet claimed by the other (a claim is a
+file created exclusively in a scratch folder), so the work balances itself. The files
+are the same as when drawn in one process.
 
 The worker is a plain subprocess in its own session: it does not re-import the
 caller's ``__main__`` (as ``multiprocessing`` would), and a Ctrl-C reaches only the
@@ -49,7 +52,8 @@ def claim(scratch, name):
 class FigureWorker:
     """A second process drawing figures of a run.
 
-    :meth:`start` it early; :meth:`draw` hands it the results; :meth:`claim` is
+    :meth:`start` it early; :meth:`draw` hands it results (the partial results
+    while computing, then the complete ones); :meth:`claim` is
     what the caller's own :func:`~geoagglom.study.figures.draw_study_figures`
     uses to share the figures with it; :meth:`finish` waits and returns the
     figures it drew, re-raising its error or warnings here; :meth:`stop` ends it.
@@ -65,6 +69,7 @@ class FigureWorker:
 
     def __init__(self, scratch, process):
         self.scratch, self._process = scratch, process
+        self._handed = 0  # results handed over so far
 
     @classmethod
     def start(cls, near):
@@ -96,24 +101,42 @@ class FigureWorker:
             return None
         return cls(scratch, process)
 
-    def draw(self, results, folder):
+    def draw(self, results, folder, *, final=True):
         """Hand the worker ``results``: it draws the figures it claims into ``folder``.
+
+        The worker draws the figures that :func:`~geoagglom.study.figures.figure_plan`
+        gives for these results (with partial results, those whose tables are
+        complete: they are drawn from the same tables as at the end).
+
+        Parameters
+        ----------
+        results : geoagglom.study.results.StudyResults
+        folder : pathlib.Path
+            The figures folder (the same in every call).
+        final : bool, default True
+            False for partial results handed over while the run computes: more follow.
 
         Returns
         -------
         bool
             False when the results cannot be handed over (they do not pickle, or
-            the worker has ended); the caller then draws every figure.
+            the worker has ended); the worker is then stopped and the caller draws
+            every figure.
         """
+        name = f"results{self._handed}.pickle"
         try:
-            with open(self.scratch / "results.pickle", "wb") as f:
+            with open(self.scratch / name, "wb") as f:
                 pickle.dump(results, f, protocol=pickle.HIGHEST_PROTOCOL)
-            self._process.stdin.write(os.fsencode(folder) + b"\n")
-            self._process.stdin.close()
+            lines = [os.fsencode(folder), name.encode()] if not self._handed else [name.encode()]
+            self._process.stdin.write(b"".join(line + b"\n" for line in lines))
+            self._process.stdin.flush()
+            if final:
+                self._process.stdin.close()
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             # a user's object in the results that does not pickle, or a worker gone
             self.stop()
             return False
+        self._handed += 1
         return True
 
     def claim(self, name):
@@ -150,12 +173,16 @@ class FigureWorker:
             self._process.kill()
             self._process.wait()
         if self._process.stdin is not None and not self._process.stdin.closed:
-            self._process.stdin.close()
+            try:
+                self._process.stdin.close()
+            except BrokenPipeError:  # what was left to write: the worker has ended
+                pass
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def _main(scratch):
-    """The worker: import, wait for the results, draw the figures it claims."""
+    """The worker: import, then draw the figures it claims of each results handed over."""
+    import libpysal.graph  # noqa: F401 - the results' weights unpickle into it
     import matplotlib.pyplot  # noqa: F401 - imported while the caller computes
 
     from geoagglom.study.figures import draw_study_figures
@@ -164,20 +191,25 @@ def _main(scratch):
     folder = sys.stdin.buffer.readline().rstrip(b"\n")
     if not folder:  # the run ended before its figures
         return
-    with open(scratch / "results.pickle", "rb") as f:
-        results = pickle.load(f)
+    figures = Path(os.fsdecode(folder))
+    saved, error = {}, None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            figures = Path(os.fsdecode(folder))
-            saved = draw_study_figures(results, figures, claim=lambda n: claim(scratch, n))
-            answer = {"saved": saved}
-        except Exception as err:  # passed to the caller, raised there
+        for line in sys.stdin.buffer:  # the name of each results' pickle, until closed
+            if error is not None:
+                continue  # read on, so that the caller can hand over the rest
+            with open(scratch / os.fsdecode(line.rstrip(b"\n")), "rb") as f:
+                results = pickle.load(f)
             try:
-                pickle.dumps(err)
-            except Exception:
-                err = RuntimeError(f"{type(err).__name__}: {err}")
-            answer = {"error": err}
+                mine = draw_study_figures(results, figures, claim=lambda n: claim(scratch, n))
+                saved.update(mine)
+            except Exception as err:  # passed to the caller, raised there
+                try:
+                    pickle.dumps(err)
+                except Exception:
+                    err = RuntimeError(f"{type(err).__name__}: {err}")
+                error = err
+    answer = {"saved": saved} if error is None else {"error": error}
     answer["warnings"] = [(w.category, str(w.message)) for w in caught]
     partial = scratch / "answer.pickle.partial"
     with open(partial, "wb") as f:

@@ -153,13 +153,21 @@ def _run(config, work, say, workers=None):
     (work / "tables").mkdir()
     (work / "figures").mkdir()
     # With a second core, a second process draws figures too: started now, it imports
-    # the plotting code while this one computes.
+    # the plotting code while this one computes, then draws the figures of the results
+    # computed so far (the entropy map and the regions' charts while the permutation
+    # tests run, the LISA maps while the rest is computed).
     worker = FigureWorker.start(work) if available_cores() >= MIN_CORES else None
+
+    def hand_over(partial):
+        nonlocal worker
+        if worker is not None and not worker.draw(partial, work / "figures", final=False):
+            worker = None
+
     try:
         # geoagglom's warnings (islands attached, rows dropped, geometries repaired) go
         # to the report too; every warning is passed on to the caller as usual.
         with _noting_warnings(results, say):
-            compute(config, results, say)
+            compute(config, results, say, ready=hand_over)
         order = [name for name, _ in figure_plan(results)]  # the report's order
         if worker is not None and not worker.draw(results, work / "figures"):
             worker = None
@@ -236,8 +244,13 @@ def _noting_warnings(results, say):
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
 
 
-def compute(config, results, say):
-    """Every table of the study, computed once, into ``results``."""
+def compute(config, results, say, ready=None):
+    """Every table of the study, computed once, into ``results``.
+
+    ``ready(results)``, if given, is called when the tables of some figures are
+    complete (after the regions, after the LISA), with the results so far: those
+    tables do not change afterwards.
+    """
     say("reading boundaries and data")
     units = load_units(config)
     data = config.data
@@ -315,10 +328,10 @@ def compute(config, results, say):
     budget = check_budget(config, len(units), len(years), say)
     results.budget = budget
     with permutation_progress(Progress(budget, say)):
-        _tables(config, results, units, values, years, say)
+        _tables(config, results, units, values, years, say, ready or (lambda results: None))
 
 
-def _tables(config, results, units, values, years, say):
+def _tables(config, results, units, values, years, say, ready):
     """Entropy, regions and the spatial statistics (the permutation work)."""
     data = config.data
     say("financial entropy of units")
@@ -338,7 +351,8 @@ def _tables(config, results, units, values, years, say):
     grouping = load_grouping_table(config, units)
     if grouping is not None:
         _regions(config, results, units, values, entropy, grouping.reindex(units.index), say)
-    _spatial(config, results, units, entropy, values, years, say)
+    ready(results)  # the entropy map and the regions' figures
+    _spatial(config, results, units, entropy, values, years, say, ready)
 
 
 def _location_quotients(values, quantities, years):
@@ -399,7 +413,7 @@ def _regions(config, results, units, values, entropy, grouping, say):
         )  # fmt: skip
 
 
-def _spatial(config, results, units, entropy, values, years, say):
+def _spatial(config, results, units, entropy, values, years, say, ready):
     """Moran trend, LISA classes and transitions, bivariate Moran."""
     from geoagglom.seeding import stream
     from geoagglom.spatial.global_stats import moran_bv
@@ -481,6 +495,7 @@ def _spatial(config, results, units, entropy, values, years, say):
     lisa = with_names(results, check.lisa, units)
     results.tables["lisa"] = lisa
     _multiple_testing_note(config, results, lisa)
+    ready(results)  # the LISA maps and the Moran scatterplot
     gamma = eigen.result().gamma if eigen is not None else None
     _exact_inference(config, results, panel, weights, say, column, gamma)
     flagged = lisa[lisa["label"].isin([LISA_CLASSES["HH"], LISA_CLASSES["HL"]])]

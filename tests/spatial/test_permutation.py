@@ -82,6 +82,20 @@ def test_global_sims_are_the_statistic_of_each_permutation(statistic):
     graph = _asymmetric_graph(45, 3)
     y = np.random.default_rng(4).lognormal(size=45)
     result = getattr(ga, statistic)(y, graph, 199, seed=11)
-    orders = _permutations(check_random_state(11), 45, 199).astype(int)
+    rng = check_random_state(11)
+    ties = np.random.default_rng(rng.bit_generator.random_raw())  # as _global_sims does
+    orders = _permutations(rng, 45, 199, ties=ties).astype(int)
     direct = [getattr(ga, statistic)(y[order], graph, 0).statistic for order in orders]
     np.testing.assert_allclose(result.sim, direct, rtol=1e-12)
+
+
+@pytest.mark.parametrize("key_bits", [2, 4, None])
+def test_permutations_in_blocks_equal_one_block(key_bits):
+    """Rows drawn in blocks (the keys from one stream, tied keys ordered from another)
+    are the rows of one block, even when nearly every row has runs of tied keys."""
+    whole = _permutations(
+        np.random.default_rng(3), 37, 60, key_bits=key_bits, ties=np.random.default_rng(4)
+    )
+    rng, ties = np.random.default_rng(3), np.random.default_rng(4)
+    parts = [_permutations(rng, 37, 20, key_bits=key_bits, ties=ties) for _ in range(3)]
+    np.testing.assert_array_equal(np.vstack(parts), whole)

@@ -1,6 +1,8 @@
 """Figures drawn by two processes: the same files, shared without overlap, errors and
 warnings passed back, a fallback when the worker cannot run, and nothing left behind."""
 
+import copy
+import pickle
 import shutil
 import sys
 
@@ -99,3 +101,51 @@ def test_run_draws_every_figure_when_the_worker_cannot_run(tmp_path, monkeypatch
         f"{name}.{ext}" for name in names for ext in ("png", "svg")
     )
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")) == []
+
+
+def test_figures_of_the_results_so_far_are_the_final_figures(tmp_path):
+    """What the worker draws while the run computes (from the results handed over at
+    each stage) is byte for byte what the complete results give."""
+    from geoagglom.study.results import StudyResults
+    from geoagglom.study.run import compute
+
+    config = Study.from_toml(write_study(tmp_path, STUDY)).config
+    results = StudyResults(out_dir=tmp_path, config=config)
+    stages = []
+    compute(config, results, lambda message: None, ready=lambda r: stages.append(pickle.dumps(r)))
+    assert len(stages) == 2  # after the regions, after the LISA
+    final = tmp_path / "final"
+    final.mkdir()
+    complete = draw_study_figures(results, final)
+    drawn = []
+    for k, stage in enumerate(stages):
+        folder = tmp_path / f"stage{k}"
+        folder.mkdir()
+        early = draw_study_figures(pickle.loads(stage), folder)
+        drawn.append(list(early))
+        assert set(early) < set(complete)
+        for name in early:
+            for path in early[name]:
+                assert path.read_bytes() == (final / path.name).read_bytes(), path.name
+    assert drawn[0] == ["entropy_map", "entropy_by_region", "gini_theil", "decomposition"]
+    assert drawn[1][:3] == ["entropy_map", "lisa_map_2004", "lisa_map_2016"]
+    assert "moran_scatter_2016" in drawn[1]
+
+
+def test_worker_draws_partial_results_then_the_rest(results, tmp_path):
+    """Handed the results in two steps, the worker and this process still draw every
+    figure once, and the files equal one process's."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    alone = draw_study_figures(results, one)
+    partial = copy.copy(results)
+    partial.spatial, partial.dynamics, partial.models = None, {}, {}
+    worker = figure_worker.FigureWorker.start(tmp_path)
+    assert worker.draw(partial, two, final=False)
+    assert worker.draw(results, two)
+    here = draw_study_figures(results, two, worker.claim)
+    there = worker.finish()
+    assert not set(here) & set(there) and set(here) | set(there) == set(alone)
+    assert _files(two) == _files(one)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "two"]
