@@ -147,6 +147,7 @@ def transition_heatmaps(
                     va="center",
                     fontsize=8,
                     color="#555555",
+                    in_layout=False,
                     **style.kw,
                 )
                 empties.append((None if key == "pooled" else key, i))
@@ -163,6 +164,7 @@ def transition_heatmaps(
                     va="center",
                     fontsize=7.5,
                     color="white" if dark else "#222222",
+                    in_layout=False,  # inside its cell: nothing for the layout to measure
                 )
         ax.set_xticks(range(k), labels)
         ax.set_yticks(range(k), labels)
