@@ -254,7 +254,8 @@ def _parse_numbers(column):
         Cells that are neither a number nor a missing marker; missing markers.
     """
     cells = column.to_numpy(dtype=object)
-    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf":
+        # numpy numbers (not nullable ones, whose NA parse_number refuses)
         parsed = column.to_numpy(dtype=float, na_value=np.nan)
         return parsed, np.zeros(len(cells), dtype=bool), np.isnan(parsed)
     # text cells written as plain decimal numbers (nearly all of them) are read in one

@@ -74,14 +74,10 @@ class _Weights:
         return 0.5 * float((sym.multiply(sym)).sum())
 
     @functools.cached_property
-    def rowcolsum(self):
-        """``w_i. + w_.i``: each unit's row sum plus its column sum."""
-        return self.rowsum + np.asarray(self.full.sum(axis=0)).ravel()
-
-    @functools.cached_property
     def s2(self):
         """Cliff–Ord ``S2 = sum((w_i. + w_.i)**2)`` (computed when first asked)."""
-        return float((self.rowcolsum**2).sum())
+        colsum = np.asarray(self.full.sum(axis=0)).ravel()
+        return float(((self.rowsum + colsum) ** 2).sum())
 
     def lag(self, z):
         return self.full @ z

@@ -234,7 +234,14 @@ class Geary(_GlobalResult):
         z = y - y.mean()
         zz = float(z @ z)
         den = 2.0 * s0 * zz
-        self.C = float((n - 1) * np.sum(fw * (y[fi] - y[fj]) ** 2) / den)
+
+        # the same sum over the links for the observed and the permuted values: with
+        # integer data and binary weights, a permutation that gives the same C gives
+        # it exactly, a tie (the sum through the lag was tried: it is not exact)
+        def calc(v):
+            return (n - 1) * np.sum(fw * (v[..., fi] - v[..., fj]) ** 2, axis=-1) / den
+
+        self.C = float(calc(y))
         self.EC = 1.0
         s02 = s0 * s0
         n2 = n * n
@@ -253,14 +260,10 @@ class Geary(_GlobalResult):
         self.z_rand = float(_div(self.C - 1.0, self.seC_rand))
         self.p_norm = float(_normal_p(self.z_norm, alternative))
         self.p_rand = float(_normal_p(self.z_rand, alternative))
-        # the sum of squared differences through the lag of each permutation (see
-        # _geary_sums): one sparse product per block instead of a gather per link
-        with_lag = _lagged(lambda zp, lag: (n - 1) * _geary_sums(zp, lag, wts) / den, wts)
+        block = max(1, _BLOCK_ELEMENTS // max(n, len(fw)))
         self._permutation_inference(
             self.C,
-            # the permuted values are centred (the differences are the same) so
-            # that the two sums of _geary_sums stay of the order of the result
-            lambda rng: _global_sims(z, permutations, rng, with_lag, max(1, _BLOCK_ELEMENTS // n)),
+            lambda rng: _global_sims(y, permutations, rng, calc, block),
             seed,
             prefix="C",
         )
@@ -270,27 +273,6 @@ class Geary(_GlobalResult):
             f"<Geary's C n={self.n}: C={self.C:.6g}, z_rand={self.z_rand:.4g}, "
             f"p_rand={self.p_rand:.4g}{self._sim_text()}; {self.alternative}>"
         )
-
-
-def _geary_sums(values, lags, wts):
-    """``sum_ij w_ij (v_i - v_j)**2`` of each row ``v`` of ``values``, from its lag ``W v``.
-
-    The sum is ``sum_i v_i**2 (w_i. + w_.i) - 2 v'Wv`` (row and column sums of any,
-    not necessarily symmetric, W): two row-wise dot products once the lags are
-    known, where the sum over the links would gather both ends of every link.
-
-    Parameters
-    ----------
-    values, lags : numpy.ndarray
-        Shape ``(m, n)``: ``m`` vectors of the ``n`` units and their lags.
-    wts : _Weights
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(m,)``.
-    """
-    return (values * values) @ wts.rowcolsum - 2.0 * np.einsum("ij,ij->i", values, lags)
 
 
 def geary(

@@ -353,9 +353,21 @@ class Study:
         -------
         StudyResults
         """
-        from geoagglom.study.run import run_study
+        from geoagglom.study import figure_worker
 
-        return run_study(self.config, out_dir, overwrite=overwrite, progress=progress)
+        # the figure worker first: its imports then overlap those of the run's modules
+        worker = None
+        if figure_worker.available_cores() >= figure_worker.MIN_CORES:
+            worker = figure_worker.FigureWorker.launch()
+        try:
+            from geoagglom.study.run import run_study
+
+            return run_study(
+                self.config, out_dir, overwrite=overwrite, progress=progress, figure_worker=worker
+            )
+        finally:
+            if worker is not None:
+                worker.stop()  # ended already, unless the run stopped before its figures
 
     def __repr__(self):
         return f"<Study {self.config.source or '(Python)'}: {self.config.top.title!r}>"

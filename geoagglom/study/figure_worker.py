@@ -19,6 +19,7 @@ caller, which stops the worker before it removes its unfinished output.
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import shutil
@@ -52,8 +53,9 @@ def claim(scratch, name):
 class FigureWorker:
     """A second process drawing figures of a run.
 
-    :meth:`start` it early; :meth:`draw` hands it results (the partial results
-    while computing, then the complete ones); :meth:`claim` is
+    :meth:`launch` it early and :meth:`attach` it to the run's folder (or
+    :meth:`start` it: both at once); :meth:`draw` hands it results (the partial
+    results while computing, then the complete ones); :meth:`claim` is
     what the caller's own :func:`~geoagglom.study.figures.draw_study_figures`
     uses to share the figures with it; :meth:`finish` waits and returns the
     figures it drew, re-raising its error or warnings here; :meth:`stop` ends it.
@@ -61,19 +63,47 @@ class FigureWorker:
 
     Parameters
     ----------
-    scratch : pathlib.Path
-        Its scratch folder (the results' pickle, the claims, its answer).
     process : subprocess.Popen
-        The worker process, reading the figures folder on its standard input.
+        The worker process, reading its scratch folder, the figures folder and
+        the results' pickles on its standard input.
+
+    Attributes
+    ----------
+    scratch : pathlib.Path or None
+        Its scratch folder (the results' pickles, the claims, its answer), once
+        attached.
     """
 
-    def __init__(self, scratch, process):
-        self.scratch, self._process = scratch, process
+    def __init__(self, process):
+        self._process = process
+        self.scratch = None
+        self._folder = None  # the figures folder, once results are handed over
         self._handed = 0  # results handed over so far
 
     @classmethod
-    def start(cls, near):
-        """Start a worker (it imports the plotting code and waits for :meth:`draw`).
+    def launch(cls):
+        """Start a worker process: it imports the plotting code, then waits for :meth:`attach`.
+
+        Returns
+        -------
+        FigureWorker or None
+            None when no Python process can be started.
+        """
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", __name__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # its errors come back in the answer
+                env={**os.environ, "MPLBACKEND": "Agg"},
+                start_new_session=True,  # a Ctrl-C is for the caller, who stops it
+            )
+        except OSError:
+            return None
+        return cls(process)
+
+    def attach(self, near):
+        """Give the worker its scratch folder, made in ``near``.
 
         Parameters
         ----------
@@ -83,23 +113,23 @@ class FigureWorker:
 
         Returns
         -------
-        FigureWorker or None
-            None when no Python process can be started.
+        FigureWorker
+            This worker (one that has ended already is stopped: :meth:`draw` then
+            returns False).
         """
-        scratch = Path(tempfile.mkdtemp(prefix=".figures.", dir=near))
+        self.scratch = Path(tempfile.mkdtemp(prefix=".figures.", dir=near))
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(scratch)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,  # its errors come back in the answer
-                env={**os.environ, "MPLBACKEND": "Agg"},
-                start_new_session=True,  # a Ctrl-C is for the caller, who stops it
-            )
+            self._process.stdin.write(os.fsencode(self.scratch) + b"\n")
+            self._process.stdin.flush()
         except OSError:
-            shutil.rmtree(scratch, ignore_errors=True)
-            return None
-        return cls(scratch, process)
+            self.stop()
+        return self
+
+    @classmethod
+    def start(cls, near):
+        """:meth:`launch` a worker and :meth:`attach` it to ``near`` (None if it cannot start)."""
+        worker = cls.launch()
+        return worker.attach(near) if worker is not None else None
 
     def draw(self, results, folder, *, final=True):
         """Hand the worker ``results``: it draws the figures it claims into ``folder``.
@@ -123,6 +153,9 @@ class FigureWorker:
             the worker has ended); the worker is then stopped and the caller draws
             every figure.
         """
+        if self.scratch is None:  # stopped: the worker had ended
+            return False
+        self._folder = Path(folder)
         name = f"results{self._handed}.pickle"
         try:
             with open(self.scratch / name, "wb") as f:
@@ -141,7 +174,7 @@ class FigureWorker:
 
     def claim(self, name):
         """True when this process (not the worker) is to draw figure ``name``."""
-        return claim(self.scratch, name)
+        return self.scratch is None or claim(self.scratch, name)
 
     def finish(self):
         """Wait for the worker; returns {name: (png, svg)} of the figures it drew.
@@ -154,7 +187,7 @@ class FigureWorker:
         try:
             self._process.wait()
             answer = None
-            if (self.scratch / "answer.pickle").exists():
+            if self.scratch is not None and (self.scratch / "answer.pickle").exists():
                 with open(self.scratch / "answer.pickle", "rb") as f:
                     answer = pickle.load(f)
         finally:
@@ -168,29 +201,38 @@ class FigureWorker:
         return answer["saved"]
 
     def stop(self):
-        """End the worker if it still runs, and remove its scratch files."""
+        """End the worker if it still runs, and remove its scratch files (and the
+        temporary file of a figure it was saving)."""
         if self._process.poll() is None:
             self._process.kill()
             self._process.wait()
+            if self._folder is not None:  # save_figure's .<name>.<random>.<format>.tmp
+                for left in self._folder.glob(".*.tmp"):
+                    left.unlink(missing_ok=True)
         if self._process.stdin is not None and not self._process.stdin.closed:
             try:
                 self._process.stdin.close()
             except BrokenPipeError:  # what was left to write: the worker has ended
                 pass
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
 
-def _main(scratch):
+def _main():
     """The worker: import, then draw the figures it claims of each results handed over."""
-    import libpysal.graph  # noqa: F401 - the results' weights unpickle into it
     import matplotlib.pyplot  # noqa: F401 - imported while the caller computes
 
     from geoagglom.study.figures import draw_study_figures
 
-    scratch = Path(scratch)
-    folder = sys.stdin.buffer.readline().rstrip(b"\n")
+    # then what the spatial results unpickle into (the first results have none)
+    importlib.import_module("libpysal.graph")
+
+    scratch = sys.stdin.buffer.readline().rstrip(b"\n")
+    folder = sys.stdin.buffer.readline().rstrip(b"\n") if scratch else b""
     if not folder:  # the run ended before its figures
         return
+    scratch = Path(os.fsdecode(scratch))
     figures = Path(os.fsdecode(folder))
     saved, error = {}, None
     with warnings.catch_warnings(record=True) as caught:
@@ -218,4 +260,8 @@ def _main(scratch):
 
 
 if __name__ == "__main__":
-    _main(sys.argv[1])
+    _main()
+    # the answer is written: the caller is waiting for this process to end, and the
+    # interpreter's own teardown (freeing the results, matplotlib's exit hooks) would
+    # add about half a second for nothing
+    os._exit(0)

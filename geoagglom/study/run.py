@@ -72,7 +72,7 @@ CONSTANT_RTOL = 1e-12
 LOCAL_EXACT_MAX_UNITS = 100
 
 
-def run_study(config, out_dir=None, *, overwrite=False, progress=None):
+def run_study(config, out_dir=None, *, overwrite=False, progress=None, figure_worker=None):
     """Run a study and write its outputs.
 
     Parameters
@@ -84,6 +84,10 @@ def run_study(config, out_dir=None, *, overwrite=False, progress=None):
         Replace an existing output folder (only once the new one is complete).
     progress : callable, optional
         Called with a short message at each step.
+    figure_worker : geoagglom.study.figure_worker.FigureWorker, optional
+        A worker launched already (:meth:`~geoagglom.study.config.Study.run` launches
+        one before importing this module, so that its imports overlap these); by
+        default the run starts one itself with two or more cores. The caller stops it.
 
     Returns
     -------
@@ -93,7 +97,9 @@ def run_study(config, out_dir=None, *, overwrite=False, progress=None):
     say = progress or (lambda message: None)
     with _compute_cluster(config, say) as workers:
         results, work, final = write_folder(
-            out_dir, lambda folder: _run(config, folder, say, workers), replace=overwrite
+            out_dir,
+            lambda folder: _run(config, folder, say, workers, figure_worker),
+            replace=overwrite,
         )
     return results.moved_to(work, final)
 
@@ -133,8 +139,9 @@ def default_output(config):
     return config.base / config.values["output"]["folder"]
 
 
-def _run(config, work, say, workers=None):
-    """Compute, draw and write one study into the folder ``work``."""
+def _run(config, work, say, workers=None, launched=None):
+    """Compute, draw and write one study into the folder ``work`` (``launched``: a
+    figure worker launched already, attached here)."""
     from geoagglom.study.figure_worker import MIN_CORES, FigureWorker, available_cores
 
     results = StudyResults(out_dir=work, config=config)
@@ -154,9 +161,16 @@ def _run(config, work, say, workers=None):
     # computed so far (the entropy map and the regions' charts while the permutation
     # tests run, the LISA maps while the rest is computed).
     cores = available_cores()
-    worker = FigureWorker.start(work) if cores >= MIN_CORES else None
-    with _blas_threads(cores - 2 if worker is not None else None):
-        return _run_with(config, work, say, results, worker)
+    if launched is not None:
+        worker = launched.attach(work)
+    else:
+        worker = FigureWorker.start(work) if cores >= MIN_CORES else None
+    try:
+        with _blas_threads(cores - 2 if worker is not None else None):
+            return _run_with(config, work, say, results, worker)
+    finally:
+        if worker is not None:
+            worker.stop()  # ended already, unless the run stopped before its figures
 
 
 @contextmanager
@@ -374,9 +388,10 @@ def _tables(config, results, units, values, years, say, ready):
         results.tables["location_quotient"] = _location_quotients(values, config.quantity, years)
 
     grouping = load_grouping_table(config, units)
-    if grouping is not None:
-        _regions(config, results, units, values, entropy, grouping.reindex(units.index), say)
-    ready(results)  # the entropy map and the regions' figures
+    if grouping is None:
+        ready(results)  # the entropy map
+    else:
+        _regions(config, results, units, values, entropy, grouping.reindex(units.index), say, ready)
     _spatial(config, results, units, entropy, values, years, say, ready)
 
 
@@ -390,7 +405,7 @@ def _location_quotients(values, quantities, years):
     return pd.concat(frames, ignore_index=True)
 
 
-def _regions(config, results, units, values, entropy, grouping, say):
+def _regions(config, results, units, values, entropy, grouping, say, ready):
     """Dissolve once; regions' entropy; Tables I and II from the entropies computed."""
     say("regions: dissolve, entropy, Tables I and II")
     regions = dissolve_regions(units, grouping)
@@ -422,6 +437,7 @@ def _regions(config, results, units, values, entropy, grouping, say):
         )
         if choice.family == "theil" and m.permutations:
             report_draws(len(units) * m.permutations * len(results.years))
+    ready(results)  # the entropy map and the regions' figures (not the change's table)
     years = results.years
     change = next((c for c in decomposed if c.name == "theil_t"), None) or next(
         (c for c in decomposed if c.family != "gini"), decomposed[0] if decomposed else None

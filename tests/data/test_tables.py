@@ -165,6 +165,10 @@ def test_numbers_read_at_once_equal_parse_number_cell_by_cell():
     parsed, wrong, missing = _parse_numbers(numeric)
     assert parsed[0] == 1.0 and np.isnan(parsed[1]) and parsed[3] == -1e300
     assert missing.tolist() == [False, True, False, False] and not wrong.any()
+    # nullable and complex columns cell by cell, as parse_number reads them
+    for column in (pd.Series([1, pd.NA], dtype="Int64"), pd.Series([1 + 2j, 3.0])):
+        parsed, wrong, missing = _parse_numbers(column)
+        assert wrong.tolist() == [parse_number(v) is None for v in column]
 
 
 def test_years_and_units_mapped_once_per_distinct_text_equal_the_cell_by_cell_map():

@@ -59,32 +59,16 @@ def _asymmetric_graph(n, seed):
     return Graph.from_arrays(heads, tails, rng.uniform(0.1, 2.0, size=len(heads)))
 
 
-def test_geary_sums_equal_the_sum_over_the_links():
-    """sum_ij w_ij (v_i - v_j)**2 through the lag, on a directed, unequal-weight W."""
-    from geoagglom.spatial._base import _Weights
-    from geoagglom.spatial.global_stats import _geary_sums
-
-    wts = _Weights(_asymmetric_graph(60, 1))
-    v = np.random.default_rng(2).normal(size=(7, 60))
-    full = wts.full.tocoo()
-    direct = np.sum(full.data * (v[:, full.row] - v[:, full.col]) ** 2, axis=1)
-    via_lag = _geary_sums(v, (wts.full @ v.T).T, wts)
-    np.testing.assert_allclose(via_lag, direct, rtol=1e-13)
-
-
 @pytest.mark.parametrize("statistic", ["moran", "geary"])
 def test_global_sims_are_the_statistic_of_each_permutation(statistic):
     """Each simulated value is the statistic computed directly on one permutation drawn
     by _permutations from the seed (the unit values moved, the weights kept)."""
     import geoagglom as ga
-    from geoagglom.seeding import check_random_state
 
     graph = _asymmetric_graph(45, 3)
     y = np.random.default_rng(4).lognormal(size=45)
     result = getattr(ga, statistic)(y, graph, 199, seed=11)
-    rng = check_random_state(11)
-    ties = np.random.default_rng(rng.bit_generator.random_raw())  # as _global_sims does
-    orders = _permutations(rng, 45, 199, ties=ties).astype(int)
+    orders = _orders_of(11, 45, 199)
     direct = [getattr(ga, statistic)(y[order], graph, 0).statistic for order in orders]
     np.testing.assert_allclose(result.sim, direct, rtol=1e-12)
 
@@ -99,3 +83,27 @@ def test_permutations_in_blocks_equal_one_block(key_bits):
     rng, ties = np.random.default_rng(3), np.random.default_rng(4)
     parts = [_permutations(rng, 37, 20, key_bits=key_bits, ties=ties) for _ in range(3)]
     np.testing.assert_array_equal(np.vstack(parts), whole)
+
+
+def test_geary_ties_of_integer_data_are_exact():
+    """0/1 data on a binary lattice: a permutation that gives the observed C gives it
+    exactly (a tie, counted as such), never to within rounding only."""
+    from libpysal.weights import lat2W
+
+    import geoagglom as ga
+
+    y = np.zeros(25)
+    y[[3, 11, 17]] = 1.0
+    c = ga.geary(y, lat2W(5, 5), 9999, seed=3)
+    close = np.isclose(c.sim, c.C, rtol=1e-12, atol=0)
+    assert close.sum() > 10
+    np.testing.assert_array_equal(c.sim[close], c.C)
+
+
+def _orders_of(seed, n, size):
+    """The permutations _global_sims draws for ``seed`` (one block)."""
+    from geoagglom.seeding import check_random_state
+
+    rng = check_random_state(seed)
+    ties = np.random.default_rng(rng.bit_generator.random_raw())
+    return _permutations(rng, n, size, ties=ties).astype(int)

@@ -5,6 +5,7 @@ import copy
 import pickle
 import shutil
 import sys
+import time
 
 import pytest
 from study_files import BASE, write_study
@@ -149,3 +150,55 @@ def test_worker_draws_partial_results_then_the_rest(results, tmp_path):
     assert not set(here) & set(there) and set(here) | set(there) == set(alone)
     assert _files(two) == _files(one)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "two"]
+
+
+def _recording_launch(monkeypatch):
+    """Study.run's early launch, with the launched workers kept for the test to check."""
+    launched = []
+    launch = figure_worker.FigureWorker.launch
+
+    def recording():
+        worker = launch()
+        launched.append(worker)
+        return worker
+
+    monkeypatch.setattr(figure_worker.FigureWorker, "launch", staticmethod(recording))
+    monkeypatch.setattr(figure_worker, "available_cores", lambda: 2)
+    return launched
+
+
+def test_study_run_launches_the_worker_first_and_it_draws(tmp_path, monkeypatch):
+    """Study.run launches the worker before importing the run; the run attaches it, it
+    draws figures and ends, and no scratch folder is left."""
+    launched = _recording_launch(monkeypatch)
+    results = Study.from_toml(write_study(tmp_path, STUDY)).run(tmp_path / "out")
+    assert len(launched) == 1 and launched[0]._process.poll() == 0
+    assert list(results.figures) == [name for name, _ in figure_plan(results)]
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_launched_worker_is_stopped_when_the_run_stops_before_its_figures(tmp_path, monkeypatch):
+    launched = _recording_launch(monkeypatch)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    with pytest.raises(InputError, match="exists and is not empty"):
+        Study.from_toml(write_study(tmp_path, STUDY)).run(out)
+    assert len(launched) == 1 and launched[0]._process.poll() is not None
+    assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
+
+
+def test_worker_stopped_while_saving_leaves_no_temporary_file(results, tmp_path, monkeypatch):
+    """A hand-over that fails after an earlier one stops the worker, possibly while it
+    saves a figure: its temporary file is removed (the run then draws every figure)."""
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    worker = figure_worker.FigureWorker.start(tmp_path)
+    assert worker.draw(results, figures, final=False)
+    deadline = time.monotonic() + 60
+    while not list(figures.glob(".*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.002)  # until it is saving its first figure
+    monkeypatch.setattr(results, "extra", lambda: None, raising=False)  # does not pickle
+    assert not worker.draw(results, figures)
+    assert not list(figures.glob(".*.tmp"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures"]
