@@ -126,3 +126,47 @@ def test_long_tables_over_the_limit_are_named_not_embedded(demo, tmp_path, monke
     assert html.escape(demo.map.read_text(encoding="utf-8"), quote=True) in page
     zh = render(demo, "zh", tmp_path / "short_zh.html", monkeypatch)
     assert f"共 {rows} 行，此处不列出：见 tables/lisa.csv。" in zh
+
+
+def test_every_english_map_word_has_a_chinese_one_with_the_same_fields():
+    en, zh = i18n.MAP["en"], i18n.MAP["zh"]
+    assert set(zh) == set(en)
+    for key, template in en.items():
+        assert fields(zh[key]) == fields(template), key
+        assert CJK.search(zh[key]), key
+
+
+def test_chinese_interactive_map_has_no_english_word_of_its_own(demo, monkeypatch):
+    """map.html with lang = "zh": its controls, notes, legend and hover words in Chinese,
+    the LISA classes by their Chinese names; in English, the English words."""
+    import json
+
+    from geoagglom.study.interactive import map_html
+
+    pages = {}
+    for lang in ("en", "zh"):
+        monkeypatch.setattr(demo.config.maps, "lang", lang)
+        pages[lang] = map_html(demo)
+    data = {
+        lang: json.loads(re.search(r"id='gm-data'>(.*?)</script>", page, re.S).group(1))
+        for lang, page in pages.items()
+    }
+    shown = {
+        lang: re.sub(r"<script.*?</script>", "", page, flags=re.S) for lang, page in pages.items()
+    }
+    assert "<html lang='zh-CN'>" in pages["zh"] and "<html lang='en'>" in pages["en"]
+    for key in i18n.MAP["en"]:
+        words = {lang: i18n.map_text(lang, key, k=5, measure="β") for lang in ("en", "zh")}
+        if key in data["en"]["words"]:  # the hover and legend words, read by the script
+            assert data["zh"]["words"][key] == words["zh"]
+            assert data["en"]["words"][key] == words["en"]
+            continue
+        assert words["en"] not in shown["zh"], key
+        assert words["zh"] in shown["zh"] or key == "classes", key
+    assert "（示例数据）" in shown["zh"] and "(illustrative data)" in shown["en"]
+    labels = {
+        lang: {v for u in d["units"].values() for v in u.get("label", []) if v}
+        for lang, d in data.items()
+    }
+    assert labels["en"] and labels["zh"] == {LABELS_ZH.get(v, v) for v in labels["en"]}
+    assert labels["zh"] <= set(LABELS_ZH.values())
