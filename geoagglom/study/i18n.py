@@ -33,6 +33,9 @@ REPORT = {
         "rule": "Rule: {rule}",
         "rule.spillover_verdict": VERDICT_RULE,
         "rule.model_reading": IMPACT_RULE,
+        "model_sentence": (
+            "indirect impact of {x} on neighbours' {y}: {estimate} [{lower}, {upper}]: {reading}"
+        ),
         "map_heading": "Interactive map",
         "map_note": (
             "Hover a unit for its values; the slider changes the year (also saved as "
@@ -206,6 +209,7 @@ REPORT = {
             "其扇区显著（sector_p <= alpha），且其邻居下移的频率高于基准（nbr_down > "
             "base_down）。无证据：其他情况。"
         ),
+        "model_sentence": "{x}对邻域{y}的间接效应：{estimate} [{lower}, {upper}]：{reading}",
         "rule.model_reading": (
             "溢出：间接效应的区间在 0 以上（一个单元上升带动其邻居）；虹吸：区间在 0 以下"
             "（一个单元上升使其邻居流失）；无证据：区间包含 0。"
@@ -546,6 +550,37 @@ def map_text(lang, key, **fields):
     """
     template = MAP[lang][key]
     return template.format(**fields) if fields else template
+
+
+def model_sentences(frame, y, lang):
+    """The ``sentence`` of each row of a ``model_reading`` table, in ``lang``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``regressor, indirect, ci_lower, ci_upper, reading`` (the English reading).
+    y : str
+        The model's response.
+    lang : {"en", "zh"}
+
+    Returns
+    -------
+    list of str
+    """
+    words = LABELS_ZH if lang == "zh" else {}
+    return [
+        text(
+            lang,
+            "model_sentence",
+            x=row.regressor,
+            y=y,
+            estimate=f"{row.indirect:.3g}",
+            lower=f"{row.ci_lower:.3g}",
+            upper=f"{row.ci_upper:.3g}",
+            reading=words.get(row.reading, row.reading),
+        )
+        for row in frame.itertuples(index=False)
+    ]
 
 
 def column_heading(lang, column):

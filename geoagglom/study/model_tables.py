@@ -13,6 +13,7 @@ import pandas as pd
 from geoagglom.errors import StudyConfigError
 from geoagglom.models.regression import spatial_model
 from geoagglom.seeding import stream
+from geoagglom.study.i18n import model_sentences
 from geoagglom.study.vocabulary import IMPACT_RULE, impact_reading
 
 
@@ -74,21 +75,17 @@ def _readings(impacts, y):
     for row in indirect.itertuples(index=False):
         lo = getattr(row, "ci_lower", float("nan"))
         hi = getattr(row, "ci_upper", float("nan"))
-        reading = impact_reading(lo, hi)
         rows.append(
             {
                 "regressor": row.variable,
                 "indirect": row.estimate,
                 "ci_lower": lo,
                 "ci_upper": hi,
-                "reading": reading,
-                "sentence": (
-                    f"indirect impact of {row.variable} on neighbours' {y}: "
-                    f"{row.estimate:.3g} [{lo:.3g}, {hi:.3g}]: {reading}"
-                ),
+                "reading": impact_reading(lo, hi),
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=["regressor", "indirect", "ci_lower", "ci_upper", "reading"])
+    return frame.assign(sentence=model_sentences(frame, y, "en"))
 
 
 def _centre(wanted, entropy, results):

@@ -7,7 +7,7 @@ import html
 import json
 from datetime import UTC, datetime
 
-from geoagglom.study.i18n import REPORT, text, translate_table
+from geoagglom.study.i18n import REPORT, model_sentences, text, translate_table
 from geoagglom.study.indices import (
     index_label,
     table_one_indices,
@@ -93,6 +93,8 @@ def write_report(results, path):
             from geoagglom.study.figures import _region_names
 
             frame = _region_names(frame, config.grouping, lang)  # a bundled grouping's 中文名
+        if lang == "zh" and name == "model_reading" and "sentence" in frame.columns:
+            frame = frame.assign(sentence=model_sentences(frame, config.model.y, lang))
         return frame
 
     title = config.top.title + (t("illustrative_suffix") if config.illustrative else "")

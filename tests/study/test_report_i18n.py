@@ -170,3 +170,16 @@ def test_chinese_interactive_map_has_no_english_word_of_its_own(demo, monkeypatc
     }
     assert labels["en"] and labels["zh"] == {LABELS_ZH.get(v, v) for v in labels["en"]}
     assert labels["zh"] <= set(LABELS_ZH.values())
+
+
+def test_model_reading_sentences_in_the_report_language(demo, tmp_path, monkeypatch):
+    """The CSV's sentences stay English; a Chinese report writes them in Chinese, with the
+    same numbers and the reading's Chinese word."""
+    table = demo.tables["model_reading"]
+    y = demo.config.model.y
+    assert table["sentence"].tolist() == i18n.model_sentences(table, y, "en")
+    assert table["sentence"].iloc[0].startswith("indirect impact of entropy on neighbours'")
+    zh = visible(render(demo, "zh", tmp_path / "zh.html", monkeypatch))
+    for sentence, row in zip(i18n.model_sentences(table, y, "zh"), table.itertuples(), strict=True):
+        assert html.escape(sentence) in zh
+        assert f"{row.indirect:.3g}" in sentence and LABELS_ZH[row.reading] in sentence
