@@ -167,6 +167,27 @@ def _on_sigint(signum, frame):
     raise KeyboardInterrupt
 
 
+def _redeliver(unraisable):
+    """``sys.unraisablehook`` during a run: a stop that Python swallowed is sent again.
+
+    A signal's exception is raised wherever the main thread is; inside a weakref
+    callback or a ``__del__`` (matplotlib's caches have many) Python only prints it
+    ("Exception ignored in ...") and goes on, so the run would finish and the traceback
+    reach the user. The signal is sent again from a thread instead, to be raised at
+    the next step of the run; other unraisable exceptions go to the usual hook.
+    """
+    if isinstance(unraisable.exc_value, (Terminated, KeyboardInterrupt)) and _STOPPED_BY:
+        import threading
+
+        # a moment later: by then this hook has returned (a signal raised inside it
+        # would be swallowed again)
+        again = threading.Timer(0.05, os.kill, args=(os.getpid(), _STOPPED_BY[-1]))
+        again.daemon = True
+        again.start()
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def main(argv=None):
     """Entry point of the ``geoagglom`` command; returns the exit status.
 
@@ -178,6 +199,7 @@ def main(argv=None):
     _STOPPED_BY.clear()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     previous_int = signal.signal(signal.SIGINT, _on_sigint)
+    previous_hook, sys.unraisablehook = sys.unraisablehook, _redeliver
     try:
         args.run(args)
     except GeoagglomError as err:
@@ -199,6 +221,7 @@ def main(argv=None):
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
+        sys.unraisablehook = previous_hook
     return 0
 
 

@@ -65,3 +65,31 @@ def test_output_files_follow_the_umask(tmp_path, study):
         mode = path.stat().st_mode & 0o777
         expected = 0o750 if path.is_dir() else 0o640
         assert mode == expected, (path, oct(mode))
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_stop_swallowed_in_a_callback_is_raised_again(sig):
+    """A signal whose exception lands in a __del__ (or a weakref callback), where Python
+    only prints it and goes on, is sent again and stops the run; nothing is printed."""
+    code = f"""
+import signal, sys, time
+from geoagglom import cli
+handler = {{"SIGTERM": cli._on_sigterm, "SIGINT": cli._on_sigint}}["{sig}"]
+signal.signal(signal.{sig}, handler)
+sys.unraisablehook = cli._redeliver
+cli._STOPPED_BY.append(signal.{sig})
+stop = {{"SIGTERM": cli.Terminated, "SIGINT": KeyboardInterrupt}}["{sig}"]
+class Dies:
+    def __del__(self):
+        raise stop
+try:
+    Dies()
+    for _ in range(500):
+        time.sleep(0.01)
+    print("not stopped")
+except stop:
+    print("stopped")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "stopped", done.stdout + done.stderr
+    assert done.stderr == ""
