@@ -193,8 +193,8 @@ def tidy_table(table, *, unit, year, values, what="the table"):
     table = table.copy()
     notes = []
     text_units = _each(table[unit], _text)
-    cells = {column: _parse_numbers(table[column]) for column in values}
-    empty_values = np.logical_and.reduce([missing for _, _, missing in cells.values()])
+    numbers = {column: _parse_numbers(table[column]) for column in values}
+    empty_values = np.logical_and.reduce([missing for _, _, missing in numbers.values()])
     footnote = text_units.str.match(_FOOTNOTE) | (text_units.eq("") & empty_values)
     footnote &= empty_values
     if footnote.any():
@@ -203,7 +203,7 @@ def tidy_table(table, *, unit, year, values, what="the table"):
             f"{what}: {int(footnote.sum())} footnote or empty row(s) dropped ({_listed(shown, 5)})."
         )
         table = table.loc[~footnote]
-        cells = {c: tuple(a[~footnote.to_numpy()] for a in cells[c]) for c in values}
+        numbers = {c: tuple(a[~footnote.to_numpy()] for a in numbers[c]) for c in values}
     years = _each(table[year], parse_year)
     bad = years.isna()
     if bad.any():
@@ -220,7 +220,7 @@ def tidy_table(table, *, unit, year, values, what="the table"):
             f"{_listed(map(_row, table.index[blank]))}; give every row a unit name or code."
         )
     for column in values:
-        parsed, wrong, _ = cells[column]
+        parsed, wrong, _ = numbers[column]
         if wrong.any():
             cells = [f"{_row(i)}: {table.at[i, column]!r}" for i in table.index[wrong]]
             raise InputError(

@@ -192,7 +192,7 @@ def _blas_threads(limit):
 
 
 def _run_with(config, work, say, results, worker):
-    """The run of :func:`_run`, with its figure worker (or None)."""
+    """The run of :func:`_run`, with its figure worker (or None; :func:`_run` stops it)."""
     from geoagglom.study.figures import draw_study_figures, figure_plan
     from geoagglom.study.interactive import write_map
     from geoagglom.study.report import write_report
@@ -202,42 +202,38 @@ def _run_with(config, work, say, results, worker):
         if worker is not None and not worker.draw(partial, work / "figures", final=False):
             worker = None
 
-    try:
-        # geoagglom's warnings (islands attached, rows dropped, geometries repaired) go
-        # to the report too; every warning is passed on to the caller as usual.
-        with _noting_warnings(results, say):
-            compute(config, results, say, ready=hand_over)
-        order = [name for name, _ in figure_plan(results)]  # the report's order
-        if worker is not None and not worker.draw(results, work / "figures"):
-            worker = None
-        # the worker starts on the figures while this process writes the tables, the
-        # GeoPackage and the interactive map, then takes the figures still left
-        say("tables, GeoPackage and interactive map")
-        write_tables(results, work / "tables")
-        geojson = None
-        if config.output.geojson:
-            geojson = work / "geojson"
-            geojson.mkdir()
-        said = len(results.notes)
-        results.layers = write_geopackage(results, work / "results.gpkg", geojson_folder=geojson)
-        for note in results.notes[said:]:  # which layers are attribute tables
-            say(f"note: {note}")
-        copy_inputs(config, work)
-        (work / "versions.json").write_text(json.dumps(versions(), indent=2), encoding="utf-8")
-        results.map = write_map(results, work / "map.html")
-        say("figures")
-        with _noting_warnings(results, say):
-            claim = worker.claim if worker is not None else None
-            figures = draw_study_figures(results, work / "figures", claim)
-            if worker is not None:
-                figures.update(worker.finish())
-                # the figures a worker that could not run had claimed are drawn here
-                left = [name for name in order if name not in figures]
-                if left:
-                    figures.update(draw_study_figures(results, work / "figures", left.__contains__))
-    finally:
+    # geoagglom's warnings (islands attached, rows dropped, geometries repaired) go
+    # to the report too; every warning is passed on to the caller as usual.
+    with _noting_warnings(results, say):
+        compute(config, results, say, ready=hand_over)
+    order = [name for name, _ in figure_plan(results)]  # the report's order
+    if worker is not None and not worker.draw(results, work / "figures"):
+        worker = None
+    # the worker starts on the figures while this process writes the tables, the
+    # GeoPackage and the interactive map, then takes the figures still left
+    say("tables, GeoPackage and interactive map")
+    write_tables(results, work / "tables")
+    geojson = None
+    if config.output.geojson:
+        geojson = work / "geojson"
+        geojson.mkdir()
+    said = len(results.notes)
+    results.layers = write_geopackage(results, work / "results.gpkg", geojson_folder=geojson)
+    for note in results.notes[said:]:  # which layers are attribute tables
+        say(f"note: {note}")
+    copy_inputs(config, work)
+    (work / "versions.json").write_text(json.dumps(versions(), indent=2), encoding="utf-8")
+    results.map = write_map(results, work / "map.html")
+    say("figures")
+    with _noting_warnings(results, say):
+        claim = worker.claim if worker is not None else None
+        figures = draw_study_figures(results, work / "figures", claim)
         if worker is not None:
-            worker.stop()
+            figures.update(worker.finish())
+            # the figures a worker that could not run had claimed are drawn here
+            left = [name for name in order if name not in figures]
+            if left:
+                figures.update(draw_study_figures(results, work / "figures", left.__contains__))
     results.figures = {name: figures[name] for name in order if name in figures}
     say("report")
     results.report = write_report(results, work / "report.html")
